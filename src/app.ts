@@ -1,0 +1,79 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { DEMO_APP_ID, type Config } from './config.js';
+import emulatorPlugin from './emulator/plugin.js';
+import { SlackEmulator } from './emulator/state.js';
+import { loggerOptions, safeUrl } from './logger.js';
+import pages from './plugins/pages.js';
+import slack from './plugins/slack.js';
+import store from './plugins/store.js';
+import assetsRoute from './routes/assets.js';
+import healthzRoute from './routes/healthz.js';
+import installRoute from './routes/install.js';
+import oauthRedirectRoute from './routes/oauth-redirect.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    /** `${PUBLIC_URL}/slack/install/${INSTALL_SECRET}`: the link the operator hands to users. */
+    installUrl: string;
+    /** The built-in Slack emulator, in demo mode only. */
+    emulator: SlackEmulator | undefined;
+  }
+}
+
+export interface BuildOptions {
+  /** A pino logger configuration or instance; defaults to the configured level on stdout. */
+  logger?: FastifyServerOptions['logger'];
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+/** Builds the whole app from a config object; `server.ts` alone reads the environment and listens. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config.logLevel) }),
+    disableRequestLogging: true, // one line per request, written below with secrets removed
+    bodyLimit: 64 * 1024,
+    maxParamLength: 200,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: safeUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.decorate('config', config);
+  await app.register(store, { databasePath: config.databasePath });
+  const installSecret = config.installSecret
+    ?? app.store.settings.getOrCreate('install_secret', () => randomBytes(24).toString('base64url'));
+  const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
+  app.decorate('installUrl', installUrl);
+
+  await app.register(cookie);
+  await app.register(pages, { demo: config.demo });
+  await app.register(slack, { config });
+
+  await app.register(assetsRoute);
+  await app.register(healthzRoute);
+  await app.register(installRoute, { config, installSecret });
+  await app.register(oauthRedirectRoute, { config, installUrl });
+
+  let emulator: SlackEmulator | undefined;
+  if (config.demo) {
+    emulator = new SlackEmulator({
+      apps: [{ clientId: config.slack.clientId, clientSecret: config.slack.clientSecret, appId: DEMO_APP_ID, name: 'Webhook installer (demo)' }],
+      publicUrl: `${config.publicUrl}/_emulator`,
+    });
+    await app.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
+  }
+  app.decorate('emulator', emulator);
+  return app;
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+
+// Configuration is read once, from the environment, and validated here; every message names its variable.
+// Precedence: real environment variables, then a `.env` file in the working directory, then the defaults below.
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** `${publicUrl}/slack/oauth_redirect`, sent both at authorize and to oauth.v2.access. */
+  redirectUri: string;
+  /** Demo mode: no Slack credentials outside production, so the built-in emulator plays Slack. */
+  demo: boolean;
+  slack: {
+    clientId: string;
+    clientSecret: string;
+    scopes: string[];
+    authorizeUrl: string;
+    apiUrl: string;
+  };
+  /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
+  installSecret: string | undefined;
+  databasePath: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const SCOPE_RE = /^[a-z][a-z0-9_.:-]*$/;
+const SECRET_RE = /^[A-Za-z0-9_-]{22,}$/; // ≥ 22 URL-safe characters ≈ at least 128 random bits
+
+/** Credentials the demo server hands both to itself and to its emulator. */
+export const DEMO_CLIENT_ID = '1111111111.2222222222';
+export const DEMO_APP_ID = 'A0DEMO00001';
+
+function trimmed(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must start with http:// or https://, got "${value}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`${name} must not contain a query string or a #fragment`);
+  return url;
+}
+
+function withoutTrailingSlash(url: URL): string {
+  return url.href.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const portText = trimmed(env, 'PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, got "${portText}"`);
+  }
+  const host = trimmed(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = withoutTrailingSlash(httpUrl('PUBLIC_URL', trimmed(env, 'PUBLIC_URL') ?? `http://localhost:${port}`));
+
+  const production = env.NODE_ENV === 'production';
+  const clientId = trimmed(env, 'SLACK_CLIENT_ID');
+  const clientSecret = trimmed(env, 'SLACK_CLIENT_SECRET');
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    const missing = clientId === undefined ? 'SLACK_CLIENT_ID' : 'SLACK_CLIENT_SECRET';
+    throw new ConfigError(`${missing} is not set: set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or neither for demo mode`);
+  }
+  const demo = clientId === undefined;
+  if (demo && production) {
+    throw new ConfigError('SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required when NODE_ENV=production (demo mode is for development only)');
+  }
+
+  const scopesText = trimmed(env, 'SLACK_SCOPES') ?? 'incoming-webhook';
+  const scopes = scopesText.split(',').map((s) => s.trim()).filter(Boolean);
+  const badScope = scopes.find((s) => !SCOPE_RE.test(s));
+  if (scopes.length === 0 || badScope !== undefined) {
+    throw new ConfigError(`SLACK_SCOPES must be a comma-separated list of Slack scopes, got "${scopesText}"`);
+  }
+
+  // In demo mode the browser goes to the emulator through PUBLIC_URL, and the server calls it on loopback.
+  const emulatorApi = `http://127.0.0.1:${port}/_emulator/api/`;
+  const authorizeUrl = httpUrl(
+    'SLACK_AUTHORIZE_URL',
+    trimmed(env, 'SLACK_AUTHORIZE_URL') ?? (demo ? `${publicUrl}/_emulator/oauth/v2/authorize` : 'https://slack.com/oauth/v2/authorize'),
+  ).href;
+  let apiUrl = httpUrl('SLACK_API_URL', trimmed(env, 'SLACK_API_URL') ?? (demo ? emulatorApi : 'https://slack.com/api/')).href;
+  if (!apiUrl.endsWith('/')) apiUrl += '/';
+
+  const installSecret = trimmed(env, 'INSTALL_SECRET');
+  if (installSecret !== undefined && !SECRET_RE.test(installSecret)) {
+    throw new ConfigError('INSTALL_SECRET must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), e.g. from `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`');
+  }
+
+  const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  return {
+    port,
+    host,
+    publicUrl,
+    redirectUri: `${publicUrl}/slack/oauth_redirect`,
+    demo,
+    slack: {
+      clientId: clientId ?? DEMO_CLIENT_ID,
+      // The demo secret is only shared between this process and its own emulator, so it is new every start.
+      clientSecret: clientSecret ?? randomBytes(24).toString('base64url'),
+      scopes,
+      authorizeUrl,
+      apiUrl,
+    },
+    installSecret,
+    databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
+    logLevel,
+  };
+}

@@ -1,0 +1,47 @@
+import type { FastifyServerOptions } from 'fastify';
+
+// Path segments that are credentials: the install secret, and the secret part of an (emulated) webhook URL.
+const SECRET_PATHS: Array<[RegExp, string]> = [
+  [/^(\/slack\/install\/)[^/?#]*/, '$1[redacted]'],
+  [/^(\/_emulator\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]*/, '$1[redacted]'],
+];
+
+/** The request's path with secrets replaced and the query string (OAuth `code`, `state`) dropped. */
+export function safeUrl(url: string): string {
+  let path = url.split('?', 1)[0]!;
+  for (const [pattern, replacement] of SECRET_PATHS) path = path.replace(pattern, replacement);
+  return path;
+}
+
+/** Values that must never be written out in full, wherever they appear in a log object. */
+export const REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  '*.webhookUrl',
+  '*.webhook_url',
+  '*.url',
+  '*.code',
+  '*.state',
+  '*.token',
+  '*.access_token',
+  '*.bot_token',
+  '*.botToken',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.installSecret',
+];
+
+export function loggerOptions(level: string): NonNullable<FastifyServerOptions['logger']> & object {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: { method?: string; url?: string; ip?: string }) => ({
+        method: req.method,
+        url: safeUrl(req.url ?? ''),
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyError, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { viewsDir } from '../paths.js';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders views/<template>.eta inside the layout, with headers that keep the page out of caches and referrers. */
+    page(template: string, data: object, status?: number): Promise<FastifyReply>;
+  }
+}
+
+export interface ErrorPage {
+  title: string;
+  message: string;
+  /** Where "start again" points; omitted where there is nothing to start again. */
+  retryUrl?: string;
+  /** Said instead of a link where the link would be a secret the reader has not shown they hold. */
+  retryHint?: string;
+}
+
+/** A status line a person can read, for Fastify's own 4xx errors (their messages carry no secrets, but are terse). */
+function describeClientError(error: FastifyError, status: number): ErrorPage {
+  if (status === 413) return { title: 'Request too large', message: 'The request was larger than this server accepts.' };
+  if (status === 415) return { title: 'Unsupported content type', message: 'This server does not accept that kind of request body.' };
+  if (status === 405) return { title: 'Method not allowed', message: 'That method is not allowed here.' };
+  return { title: 'Bad request', message: `The request could not be understood: ${error.message}` };
+}
+
+export default fp(
+  async (app, opts: { demo: boolean }) => {
+    await app.register(view, {
+      engine: { eta: new Eta() },
+      root: viewsDir,
+      layout: 'layout.eta',
+      production: true, // compile each template once
+      defaultContext: { demo: opts.demo },
+    });
+
+    app.decorateReply('page', async function (this: FastifyReply, template: string, data: object, status = 200) {
+      return this.status(status)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .view(`${template}.eta`, data);
+    });
+
+    app.setNotFoundHandler((_request, reply) =>
+      reply.page('error', { title: 'Not found', message: 'There is nothing at this address.' } satisfies ErrorPage, 404));
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status === 500) {
+        request.log.error({ err: error }, 'request failed');
+        return reply.page('error', { title: 'Something went wrong', message: 'The server could not answer this request. Nothing was changed.' }, 500);
+      }
+      request.log.info({ code: error.code, statusCode: status }, 'rejected request');
+      return reply.page('error', describeClientError(error, status), status);
+    });
+  },
+  { name: 'pages' },
+);

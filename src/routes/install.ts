@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config.js';
+import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time, whatever the lengths: both sides are hashed to 32 bytes first. */
+export function secretMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** GET /slack/install/:secret: the secret install URL; sends the browser to Slack's consent page. */
+export default async function installRoute(app: FastifyInstance, opts: { config: Config; installSecret: string }) {
+  const { config, installSecret } = opts;
+  const cookieOptions = stateCookieOptions(config.publicUrl);
+  const installOptions = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
+
+  app.get<{ Params: { secret: string } }>('/slack/install/:secret', async (request, reply) => {
+    // A wrong secret must look exactly like a path that does not exist.
+    if (!secretMatches(request.params.secret, installSecret)) return reply.callNotFound();
+
+    const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
+    const url = await app.slack.installer.generateInstallUrl(installOptions, true, state);
+    return reply
+      .setCookie(stateCookieName(state), state, cookieOptions)
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .redirect(url, 302);
+  });
+}

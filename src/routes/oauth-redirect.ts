@@ -1,0 +1,141 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { ErrorPage } from '../plugins/pages.js';
+import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
+import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
+import { StateError, type StateFailure } from '../store/oauth-states.js';
+
+interface Query {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
+}
+
+const field = { type: 'string', maxLength: 2048 } as const;
+const querySchema = {
+  type: 'object',
+  properties: { code: field, state: field, error: field, error_description: field },
+} as const;
+
+// What Slack's own error codes mean for the person who just clicked Allow.
+const SLACK_ERRORS: Record<string, string> = {
+  invalid_code: 'the one-time code from Slack was not valid, or had expired',
+  code_already_used: 'the one-time code from Slack had already been used',
+  bad_redirect_uri: 'the redirect URL of this server does not match the one configured in the Slack app',
+  invalid_client_id: 'the Slack app’s client ID configured on this server is not valid',
+  bad_client_secret: 'the Slack app’s client secret configured on this server is not valid',
+};
+
+const STATE_PAGES: Record<StateFailure | 'missing' | 'other_browser', string> = {
+  missing: 'The answer from Slack did not carry the state this server sent, so it cannot be trusted.',
+  other_browser: 'This install was started in another browser, or this browser did not keep the cookie this server set. Start again in this browser.',
+  unknown: 'The answer from Slack carried a state this server never issued, so it cannot be trusted.',
+  expired: 'This install link was opened more than 10 minutes ago and has expired.',
+  used: 'This install has already been completed, or the page was reloaded. Each install link works once.',
+};
+
+function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPage } {
+  switch (failure.kind) {
+    case 'slack_error':
+      return {
+        status: 400,
+        page: {
+          title: 'Slack refused the install',
+          message: `Slack answered “${failure.error}”: ${SLACK_ERRORS[failure.error] ?? 'see Slack’s documentation for oauth.v2.access'}. Nothing was stored.`,
+        },
+      };
+    case 'no_webhook':
+      return {
+        status: 400,
+        page: {
+          title: 'No webhook was created',
+          message: 'Slack completed the install but sent no incoming webhook: the Slack app does not request the incoming-webhook scope. Ask the operator to add it to SLACK_SCOPES. Nothing was stored.',
+        },
+      };
+    case 'malformed':
+      return { status: 502, page: { title: 'Unexpected answer from Slack', message: 'Slack’s answer did not have the expected shape. Nothing was stored.' } };
+    case 'unreachable':
+      return { status: 502, page: { title: 'Slack could not be reached', message: 'This server could not complete the install with Slack. Nothing was stored; please try again in a moment.' } };
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** GET /slack/oauth_redirect: Slack sends the browser back here; exchanges the code and shows the webhook URL. */
+export default async function oauthRedirectRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
+  const { config, installUrl } = opts;
+  const cookieOptions = stateCookieOptions(config.publicUrl);
+
+  async function spendState(state: string): Promise<'ok' | StateFailure> {
+    try {
+      await app.store.oauthStates.verifyStateParam(new Date(), state);
+      return 'ok';
+    } catch (err) {
+      if (err instanceof StateError) return err.reason;
+      throw err;
+    }
+  }
+
+  // The install URL is a secret: a page that could be reached without it says how to start again instead.
+  function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
+    reply.request.log.info({ reason }, 'install failed');
+    const retry = bound ? { retryUrl: installUrl } : { retryHint: 'To try again, open the install link you were given.' };
+    return reply.page('error', { ...page, ...retry }, status);
+  }
+
+  app.get<{ Querystring: Query }>('/slack/oauth_redirect', { schema: { querystring: querySchema } }, async (request, reply) => {
+    const { code, state, error } = request.query;
+    const cookieName = state === undefined ? undefined : stateCookieName(state);
+    const cookie = cookieName === undefined ? undefined : request.cookies[cookieName];
+    if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
+    const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
+    // Spend the state whatever else is wrong, so that this flow cannot be resumed later.
+    const verdict = bound ? await spendState(state) : undefined;
+    // The install URL is offered again only to a browser holding a state this server issued.
+    const issued = verdict !== undefined && verdict !== 'unknown';
+
+    if (error !== undefined) {
+      if (error === 'access_denied') {
+        return fail(reply, 400, { title: 'Install cancelled', message: 'You cancelled the install in Slack, so no webhook was created.' }, 'access_denied', issued);
+      }
+      return fail(reply, 400, { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` }, 'slack_redirect_error', issued);
+    }
+    if (state === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.missing }, 'state_missing', false);
+    if (verdict === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.other_browser }, 'state_other_browser', false);
+    if (verdict !== 'ok') return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES[verdict] }, `state_${verdict}`, issued);
+    if (code === undefined) {
+      return fail(reply, 400, { title: 'Install could not be completed', message: 'Slack sent no authorization code back. Nothing was stored.' }, 'code_missing', true);
+    }
+
+    const result = await exchangeCode(app.slack.client, {
+      clientId: config.slack.clientId,
+      clientSecret: config.slack.clientSecret,
+      code,
+      redirectUri: config.redirectUri,
+    });
+    if (!result.ok) {
+      const { status, page } = failurePage(result.failure);
+      const f = result.failure;
+      const reason = f.kind === 'slack_error' ? `slack_${f.error}` : f.kind === 'unreachable' ? `unreachable: ${f.detail}` : f.kind;
+      return fail(reply, status, page, reason, true);
+    }
+
+    const { installation } = result;
+    const id = app.store.installations.insert(installation);
+    const hook = installation.incomingWebhook!;
+    request.log.info({ installationId: id, teamId: installation.team?.id, channelId: hook.channelId }, 'install completed');
+    return reply.page('landing', {
+      workspace: installation.team?.name ?? installation.enterprise?.name ?? installation.team?.id ?? installation.enterprise?.id,
+      channel: hook.channel,
+      webhookUrl: hook.url,
+      configurationUrl: hook.configurationUrl,
+      installUrl,
+    });
+  });
+}

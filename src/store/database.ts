@@ -1,0 +1,51 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { migrationsDir } from '../paths.js';
+
+export type Db = Database.Database;
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Numbered SQL files (`001_name.sql`, …) in order; the numbers must run 1, 2, 3 with no gap. */
+export function readMigrations(dir = migrationsDir): Migration[] {
+  const migrations = readdirSync(dir)
+    .map((name) => ({ name, match: /^(\d+)_[\w-]+\.sql$/.exec(name) }))
+    .filter((m) => m.match !== null)
+    .map(({ name, match }) => ({ version: Number(match![1]), name, sql: readFileSync(join(dir, name), 'utf8') }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations/${m.name}: expected number ${i + 1}`);
+  });
+  return migrations;
+}
+
+/** Applies each migration newer than `PRAGMA user_version` in its own transaction; returns how many ran. */
+export function migrate(db: Db, migrations = readMigrations()): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const pending = migrations.filter((m) => m.version > current);
+  for (const m of pending) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return pending.length;
+}
+
+/** Opens (creating its folder) and migrates the database. `:memory:` is accepted for tests. */
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; FULL only adds power-loss safety
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+

@@ -1,0 +1,158 @@
+import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
+import type { Db } from './database.js';
+
+/** One completed install, as this server keeps it. */
+export interface InstallationRecord {
+  id: number;
+  teamId: string | null;
+  teamName: string | null;
+  enterpriseId: string | null;
+  enterpriseName: string | null;
+  isEnterpriseInstall: boolean;
+  channelId: string;
+  channelName: string;
+  webhookUrl: string;
+  configurationUrl: string | null;
+  appId: string | null;
+  botUserId: string | null;
+  botToken: string | null;
+  scopes: string[];
+  installerUserId: string | null;
+  installedAt: Date;
+}
+
+interface Row {
+  id: number;
+  team_id: string | null;
+  team_name: string | null;
+  enterprise_id: string | null;
+  enterprise_name: string | null;
+  is_enterprise_install: number;
+  channel_id: string;
+  channel_name: string;
+  webhook_url: string;
+  configuration_url: string | null;
+  app_id: string | null;
+  bot_user_id: string | null;
+  bot_token: string | null;
+  scopes: string;
+  installer_user_id: string | null;
+  installed_at: number;
+}
+
+function toRecord(row: Row): InstallationRecord {
+  return {
+    id: row.id,
+    teamId: row.team_id,
+    teamName: row.team_name,
+    enterpriseId: row.enterprise_id,
+    enterpriseName: row.enterprise_name,
+    isEnterpriseInstall: row.is_enterprise_install === 1,
+    channelId: row.channel_id,
+    channelName: row.channel_name,
+    webhookUrl: row.webhook_url,
+    configurationUrl: row.configuration_url,
+    appId: row.app_id,
+    botUserId: row.bot_user_id,
+    botToken: row.bot_token,
+    scopes: row.scopes === '' ? [] : row.scopes.split(','),
+    installerUserId: row.installer_user_id,
+    installedAt: new Date(row.installed_at),
+  };
+}
+
+/**
+ * The `installations` table, behind @slack/oauth's InstallationStore interface.
+ * Unlike the library's bundled stores it never overwrites: every install is a new row.
+ */
+export class InstallationsRepository implements InstallationStore {
+  readonly #insert;
+  readonly #byId;
+  readonly #latestForTeam;
+  readonly #latestForEnterprise;
+  readonly #count;
+
+  constructor(db: Db) {
+    this.#insert = db.prepare<Omit<Row, 'id'>, never>(`
+      INSERT INTO installations (team_id, team_name, enterprise_id, enterprise_name, is_enterprise_install,
+        channel_id, channel_name, webhook_url, configuration_url, app_id, bot_user_id, bot_token, scopes,
+        installer_user_id, installed_at)
+      VALUES (@team_id, @team_name, @enterprise_id, @enterprise_name, @is_enterprise_install,
+        @channel_id, @channel_name, @webhook_url, @configuration_url, @app_id, @bot_user_id, @bot_token, @scopes,
+        @installer_user_id, @installed_at)`);
+    this.#byId = db.prepare<[number], Row>('SELECT * FROM installations WHERE id = ?');
+    this.#latestForTeam = db.prepare<[string], Row>(
+      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 ORDER BY installed_at DESC, id DESC LIMIT 1');
+    this.#latestForEnterprise = db.prepare<[string], Row>(
+      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 ORDER BY installed_at DESC, id DESC LIMIT 1');
+    this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM installations');
+  }
+
+  async storeInstallation(installation: Installation): Promise<void> {
+    this.insert(installation);
+  }
+
+  /** Inserts a new row for an install that carries an incoming webhook; returns the new id. */
+  insert(installation: Installation): number {
+    const webhook = installation.incomingWebhook;
+    if (webhook?.channelId === undefined || webhook.channel === undefined) {
+      throw new TypeError('an installation without an incoming webhook (channel and channel id) cannot be stored');
+    }
+    const result = this.#insert.run({
+      team_id: installation.team?.id ?? null,
+      team_name: installation.team?.name ?? null,
+      enterprise_id: installation.enterprise?.id ?? null,
+      enterprise_name: installation.enterprise?.name ?? null,
+      is_enterprise_install: installation.isEnterpriseInstall === true ? 1 : 0,
+      channel_id: webhook.channelId,
+      channel_name: webhook.channel,
+      webhook_url: webhook.url,
+      configuration_url: webhook.configurationUrl ?? null,
+      app_id: installation.appId ?? null,
+      bot_user_id: installation.bot?.userId ?? null,
+      bot_token: installation.bot?.token ?? null,
+      scopes: (installation.bot?.scopes ?? []).join(','),
+      installer_user_id: installation.user.id,
+      installed_at: Date.now(),
+    });
+    return Number(result.lastInsertRowid);
+  }
+
+  /** The newest install for the workspace (or the org, for an org-wide install), as @slack/oauth expects. */
+  async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation> {
+    const row = query.isEnterpriseInstall && query.enterpriseId !== undefined
+      ? this.#latestForEnterprise.get(query.enterpriseId)
+      : query.teamId !== undefined ? this.#latestForTeam.get(query.teamId) : undefined;
+    if (row === undefined) throw new Error('no installation matches the query');
+    return toInstallation(toRecord(row));
+  }
+
+  get(id: number): InstallationRecord | undefined {
+    const row = this.#byId.get(id);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  count(): number {
+    return this.#count.get()!.n;
+  }
+}
+
+function toInstallation(r: InstallationRecord): Installation {
+  return {
+    team: r.teamId === null ? undefined : { id: r.teamId, name: r.teamName ?? undefined },
+    enterprise: r.enterpriseId === null ? undefined : { id: r.enterpriseId, name: r.enterpriseName ?? undefined },
+    isEnterpriseInstall: r.isEnterpriseInstall,
+    user: { id: r.installerUserId ?? '', token: undefined, scopes: undefined },
+    // bot.id would cost an auth.test call per install; webhooks do not need it, so it is left empty.
+    bot: r.botToken === null ? undefined : { token: r.botToken, scopes: r.scopes, id: '', userId: r.botUserId ?? '' },
+    incomingWebhook: {
+      url: r.webhookUrl,
+      channel: r.channelName,
+      channelId: r.channelId,
+      configurationUrl: r.configurationUrl ?? undefined,
+    },
+    appId: r.appId ?? undefined,
+    tokenType: 'bot',
+    authVersion: 'v2',
+  } as Installation;
+}
