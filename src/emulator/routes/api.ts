@@ -1,0 +1,107 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { apiFields, queryFields, type Fields } from '../body.js';
+import { safeEqual } from '../random.js';
+import type { SlackEmulator } from '../state.js';
+
+type ApiAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
+
+/** Slack's Web API: `oauth.v2.access` and `auth.test`. Errors are HTTP 200 with `ok:false`, as on Slack. */
+export default async function apiRoutes(app: FastifyInstance, opts: { emulator: SlackEmulator }): Promise<void> {
+  const { emulator } = opts;
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/:method',
+    handler: async (request, reply): Promise<ApiAnswer> => {
+      const { method } = request.params as { method: string };
+      if (method !== 'oauth.v2.access' && method !== 'auth.test') return { ok: false, error: 'unknown_method', req_method: method };
+      const parsed = request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : apiFields(request);
+      if (!parsed.ok) return { ok: false, error: parsed.error };
+      if (method === 'oauth.v2.access') return oauthV2Access(emulator, request, parsed.fields);
+      const answer = authTest(emulator, request, parsed.fields);
+      if (answer.ok) reply.header('x-oauth-scopes', answer.scopes);
+      return answer.body;
+    },
+  });
+
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/api/:method',
+    handler: async (_request, reply) => reply.code(405).header('allow', 'GET, POST').send({ ok: false, error: 'method_not_allowed' }),
+  });
+}
+
+/** Exchanges a code, checking in Slack's order: client id, secret, grant type, code, redirect_uri. */
+function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields: Fields): ApiAnswer {
+  const credentials = clientCredentials(request.headers.authorization, fields);
+  const client = credentials.id ? emulator.app(credentials.id) : undefined;
+  if (!client) return { ok: false, error: 'invalid_client_id' };
+  if (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret)) return { ok: false, error: 'bad_client_secret' };
+  const grantType = fields.get('grant_type');
+  if (grantType !== undefined && grantType !== 'authorization_code') return { ok: false, error: 'invalid_grant_type' };
+
+  const code = fields.get('code');
+  // takeCode consumes the code whatever happens next: a code gets one exchange attempt, like on Slack.
+  const grant = code ? emulator.takeCode(code) : undefined;
+  if (!grant || grant.clientId !== client.clientId) return { ok: false, error: 'invalid_code' };
+  if (fields.get('redirect_uri') !== grant.redirectUri) return { ok: false, error: 'bad_redirect_uri' };
+
+  const installed = emulator.install(grant, client);
+  if ('error' in installed) return { ok: false, error: installed.error };
+  const { bot, webhook } = installed;
+  const team = emulator.workspace(grant.teamId)!;
+  return {
+    ok: true,
+    app_id: client.appId,
+    authed_user: { id: grant.userId },
+    scope: bot.scopes.join(','),
+    token_type: 'bot',
+    access_token: bot.token,
+    bot_user_id: bot.botUserId,
+    team: { id: team.id, name: team.name },
+    enterprise: null,
+    is_enterprise_install: false,
+    ...(webhook && {
+      incoming_webhook: {
+        channel: `#${webhook.channelName}`,
+        channel_id: webhook.channelId,
+        configuration_url: `${emulator.publicUrl}/services/${webhook.serviceId}`,
+        url: webhook.url,
+      },
+    }),
+  };
+}
+
+/** HTTP Basic credentials if sent (Slack's recommended way), else the client_id/client_secret fields. */
+function clientCredentials(header: string | undefined, fields: Fields): { id?: string; secret?: string } {
+  if (header === undefined || !/^basic\s/i.test(header)) return { id: fields.get('client_id'), secret: fields.get('client_secret') };
+  const encoded = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)?.[1];
+  const decoded = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? {} : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+function authTest(emulator: SlackEmulator, request: FastifyRequest, fields: Fields): { ok: true; scopes: string; body: ApiAnswer } | { ok: false; body: ApiAnswer } {
+  const header = request.headers.authorization;
+  const bearer = header === undefined ? undefined : /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  const token = bearer ?? fields.get('token');
+  if (!token) return { ok: false, body: { ok: false, error: 'not_authed' } };
+  const bot = emulator.botByToken(token);
+  if (!bot) return { ok: false, body: { ok: false, error: 'invalid_auth' } };
+  const team = emulator.workspace(bot.teamId)!;
+  return {
+    ok: true,
+    scopes: bot.scopes.join(','),
+    body: {
+      ok: true,
+      url: `${emulator.publicUrl}/`,
+      team: team.name,
+      user: bot.botName,
+      team_id: team.id,
+      user_id: bot.botUserId,
+      bot_id: bot.botId,
+      app_id: bot.appId,
+      is_enterprise_install: false,
+    },
+  };
+}

@@ -1,0 +1,567 @@
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify from 'fastify';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import emulatorPlugin from '../src/emulator/plugin.js';
+import { CODE_TTL_MS, SlackEmulator, type EmulatorApp } from '../src/emulator/state.js';
+import { viewsDir } from '../src/paths.js';
+
+const APP: EmulatorApp = { clientId: '1111.2222', clientSecret: 'app-secret', appId: 'A0TEST0001', name: 'Webhook Installer' };
+const OTHER: EmulatorApp = { clientId: '3333.4444', clientSecret: 'other-secret', appId: 'A0OTHER001', name: 'Other App' };
+const CONFIGURED: EmulatorApp = {
+  clientId: '5555.6666',
+  clientSecret: 'configured-secret',
+  appId: 'A0CONF0001',
+  name: 'Configured',
+  redirectUrls: ['http://localhost:9999/slack'],
+};
+const REDIRECT = 'http://localhost:9999/slack/callback?from=test';
+
+interface Emu {
+  emulator: SlackEmulator;
+  /** http://127.0.0.1:PORT/_emulator */
+  base: string;
+  clock: { now: number };
+}
+
+/** A standalone emulator on loopback, closed when the test ends. */
+async function startEmulator(t: TestContext): Promise<Emu> {
+  const clock = { now: Date.now() };
+  const emulator = new SlackEmulator({ apps: [APP, OTHER, CONFIGURED], publicUrl: 'http://unset.invalid', now: () => clock.now });
+  const server = Fastify();
+  await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
+  const address = await server.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => server.close());
+  // A trailing slash is trimmed, so webhook URLs never get a double slash.
+  emulator.publicUrl = `${address}/_emulator/`;
+  assert.equal(emulator.publicUrl, `${address}/_emulator`);
+  return { emulator, base: emulator.publicUrl, clock };
+}
+
+function authorizeUrl(emu: Emu, params: Record<string, string>): string {
+  return `${emu.base}/oauth/v2/authorize?${new URLSearchParams(params).toString()}`;
+}
+
+function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+interface ConsentOptions {
+  app?: EmulatorApp;
+  scope?: string;
+  team?: string;
+  channel?: string;
+  newChannel?: string;
+  state?: string;
+  redirectUri?: string;
+  action?: string;
+}
+
+/** Submits the consent form the way the page's Allow/Cancel buttons do. */
+function consent(emu: Emu, options: ConsentOptions = {}): Promise<Response> {
+  const fields: Record<string, string> = {
+    client_id: (options.app ?? APP).clientId,
+    scope: options.scope ?? 'incoming-webhook',
+    team: options.team ?? 'T0ACME0001',
+    channel: options.channel ?? 'C0ACME0002',
+    action: options.action ?? 'allow',
+  };
+  if (options.redirectUri !== '') fields.redirect_uri = options.redirectUri ?? REDIRECT;
+  if (options.state !== '') fields.state = options.state ?? 'st4te';
+  if (options.newChannel !== undefined) fields.new_channel = options.newChannel;
+  return postForm(`${emu.base}/oauth/v2/authorize`, fields);
+}
+
+async function issueCode(emu: Emu, options: ConsentOptions = {}): Promise<string> {
+  const res = await consent(emu, options);
+  assert.equal(res.status, 302, await res.text());
+  const code = new URL(res.headers.get('location')!).searchParams.get('code');
+  assert.ok(code);
+  return code;
+}
+
+type Json = Record<string, any>;
+
+async function exchange(emu: Emu, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Json> {
+  const res = await postForm(`${emu.base}/api/oauth.v2.access`, fields, headers);
+  assert.equal(res.status, 200);
+  return (await res.json()) as Json;
+}
+
+function credentials(app: EmulatorApp = APP): Record<string, string> {
+  return { client_id: app.clientId, client_secret: app.clientSecret };
+}
+
+async function install(emu: Emu, options: ConsentOptions = {}): Promise<Json> {
+  const code = await issueCode(emu, options);
+  const redirect = options.redirectUri ?? REDIRECT;
+  const body = await exchange(emu, { code, ...credentials(options.app), ...(redirect ? { redirect_uri: redirect } : {}) });
+  assert.equal(body.ok, true, JSON.stringify(body));
+  return body;
+}
+
+function postJson(url: string, body: string, contentType = 'application/json'): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+}
+
+async function expectPlain(res: Response, status: number, body: string): Promise<void> {
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(await res.text(), body);
+}
+
+describe('consent page GET /oauth/v2/authorize', () => {
+  test('rejects a missing or unknown client_id, a missing scope and a missing or unsafe redirect_uri with 400 pages', async (t) => {
+    const emu = await startEmulator(t);
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ client_id: 'nope', scope: 'incoming-webhook', redirect_uri: REDIRECT }, 'invalid_client_id'],
+      [{ scope: 'incoming-webhook', redirect_uri: REDIRECT }, 'invalid_client_id'],
+      [{ client_id: APP.clientId, redirect_uri: REDIRECT }, 'missing_scope'],
+      [{ client_id: APP.clientId, scope: 'incoming webhook!', redirect_uri: REDIRECT }, 'invalid_scope'],
+      [{ client_id: APP.clientId, scope: 'incoming-webhook' }, 'missing_redirect_uri'],
+      [{ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'javascript:alert(1)' }, 'bad_redirect_uri'],
+      [{ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost/cb#frag' }, 'bad_redirect_uri'],
+      [{ client_id: CONFIGURED.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost:9999/other' }, 'bad_redirect_uri'],
+    ];
+    for (const [params, code] of cases) {
+      const res = await fetch(authorizeUrl(emu, params));
+      const html = await res.text();
+      assert.equal(res.status, 400, code);
+      assert.match(html, new RegExp(`id="error-code">${code}<`));
+      assert.match(html, /Slack emulator — not the real Slack/);
+    }
+    const unknown = await (await fetch(authorizeUrl(emu, { scope: 'x', redirect_uri: REDIRECT }))).text();
+    assert.match(unknown, /invalid client_id/);
+  });
+
+  test('without a team shows a workspace picker whose links add team=T… and drop unknown params', async (t) => {
+    const emu = await startEmulator(t);
+    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, state: 's1', granular_bot_scope: '1' }));
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const links = [...html.matchAll(/<a href="([^"]+)" data-team="(T[A-Z0-9]+)">/g)];
+    assert.deepEqual(links.map((m) => m[2]), ['T0ACME0001', 'T0GLOBEX01', 'T0SCRIPT01']);
+    const query = new URLSearchParams(links[0]![1]!.replaceAll('&amp;', '&').slice(1));
+    assert.equal(query.get('team'), 'T0ACME0001');
+    assert.equal(query.get('redirect_uri'), REDIRECT);
+    assert.equal(query.get('state'), 's1');
+    assert.equal(query.get('granular_bot_scope'), null);
+    // Workspace names are escaped, never raw markup.
+    assert.ok(!html.includes('<script>'));
+    assert.match(html, /&lt;script&gt;alert\(&quot;ws&quot;\)&lt;\/script&gt; &amp; Co/);
+    const unknownTeam = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0NOPE0001' }))).text();
+    assert.match(unknownTeam, /id="unknown-team"/);
+    assert.match(unknownTeam, /data-team="T0ACME0001"/);
+  });
+
+  test('with a known team shows the channel step carrying the original params, without scripts', async (t) => {
+    const emu = await startEmulator(t);
+    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, state: 'a"b<c', team: 'T0GLOBEX01' }));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    const html = await res.text();
+    assert.match(html, /<form method="post"/);
+    assert.match(html, /<input type="hidden" name="state" value="a&quot;b&lt;c">/);
+    assert.match(html, /<input type="hidden" name="redirect_uri" value="http:\/\/localhost:9999\/slack\/callback\?from=test">/);
+    assert.match(html, /<input type="hidden" name="team" value="T0GLOBEX01">/);
+    assert.match(html, /<select name="channel" id="channel">/);
+    assert.deepEqual([...html.matchAll(/<option value="(C[A-Z0-9]+)"/g)].map((m) => m[1]), ['C0GLOBEX01', 'C0GLOBEX02', 'C0GLOBEX03']);
+    assert.match(html, /id="new_channel"/);
+    assert.match(html, /<button type="submit" name="action" value="allow" id="allow">Allow<\/button>/);
+    assert.match(html, /<button type="submit" name="action" value="cancel" id="cancel">Cancel<\/button>/);
+    assert.ok(!/<script/i.test(html));
+  });
+
+  test('shows no channel picker when incoming-webhook is not requested', async (t) => {
+    const emu = await startEmulator(t);
+    const html = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'chat:write', redirect_uri: REDIRECT, team: 'T0ACME0001' }))).text();
+    assert.match(html, /id="allow"/);
+    assert.ok(!html.includes('id="channel"'));
+  });
+});
+
+describe('consent page POST /oauth/v2/authorize', () => {
+  test('Allow redirects to redirect_uri with code and state, keeping its own query', async (t) => {
+    const emu = await startEmulator(t);
+    const res = await consent(emu, { state: 'xyz 1' });
+    assert.equal(res.status, 302);
+    const location = new URL(res.headers.get('location')!);
+    assert.equal(`${location.origin}${location.pathname}`, 'http://localhost:9999/slack/callback');
+    assert.equal(location.searchParams.get('from'), 'test');
+    assert.equal(location.searchParams.get('state'), 'xyz 1');
+    assert.match(location.searchParams.get('code') ?? '', /^\d+\.\d+\.[0-9a-f]{64}$/);
+    const other = new URL((await consent(emu)).headers.get('location')!).searchParams.get('code');
+    assert.notEqual(other, location.searchParams.get('code'));
+  });
+
+  test('Cancel redirects with error=access_denied, and state only when one was sent', async (t) => {
+    const emu = await startEmulator(t);
+    const withState = new URL((await consent(emu, { action: 'cancel', state: 's-1' })).headers.get('location')!);
+    assert.equal(withState.searchParams.get('error'), 'access_denied');
+    assert.equal(withState.searchParams.get('state'), 's-1');
+    assert.equal(withState.searchParams.get('from'), 'test');
+    assert.ok(withState.searchParams.get('error_description'));
+    assert.equal(withState.searchParams.get('code'), null);
+    const withoutState = new URL((await consent(emu, { action: 'cancel', state: '' })).headers.get('location')!);
+    assert.equal(withoutState.searchParams.get('error'), 'access_denied');
+    assert.equal(withoutState.searchParams.has('state'), false);
+  });
+
+  test('rejects bad channel names, foreign channels, unknown teams and missing actions', async (t) => {
+    const emu = await startEmulator(t);
+    const cases: Array<[ConsentOptions, string]> = [
+      [{ newChannel: 'Bad Name' }, 'invalid_name'],
+      [{ newChannel: 'UPPER' }, 'invalid_name'],
+      [{ newChannel: '#deploys' }, 'invalid_name'],
+      [{ newChannel: 'a'.repeat(81) }, 'invalid_name'],
+      [{ channel: 'C0GLOBEX01' }, 'invalid_channel'],
+      [{ team: 'T0NOPE0001' }, 'invalid_team'],
+      [{ action: 'maybe' }, 'invalid_action'],
+      [{ app: { ...APP, clientId: 'nope' } }, 'invalid_client_id'],
+    ];
+    for (const [options, code] of cases) {
+      const res = await consent(emu, options);
+      assert.equal(res.status, 400, code);
+      assert.match(await res.text(), new RegExp(`id="error-code">${code}<`));
+    }
+    assert.equal((await consent(emu, { newChannel: 'a'.repeat(80) })).status, 302);
+    const json = await postJson(`${emu.base}/oauth/v2/authorize`, '{}');
+    assert.equal(json.status, 400);
+  });
+
+  test('a new channel typed at consent wins over the select and is created on exchange', async (t) => {
+    const emu = await startEmulator(t);
+    const body = await install(emu, { channel: 'C0ACME0001', newChannel: 'ops-alerts_2' });
+    assert.equal(body.incoming_webhook.channel, '#ops-alerts_2');
+    assert.match(body.incoming_webhook.channel_id, /^C[A-Z0-9]+$/);
+    const acme = emu.emulator.workspaces().find((ws) => ws.id === 'T0ACME0001')!;
+    assert.deepEqual(acme.channels.find((c) => c.name === 'ops-alerts_2'), { id: body.incoming_webhook.channel_id, name: 'ops-alerts_2' });
+  });
+});
+
+describe('oauth.v2.access', () => {
+  test('exchanges a code sent as a form body for Slack-shaped JSON with a webhook', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    const res = await postForm(`${emu.base}/api/oauth.v2.access`, { code, redirect_uri: REDIRECT, ...credentials() });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = (await res.json()) as Json;
+    const { incoming_webhook: hook, access_token: token, bot_user_id: botUser, authed_user: user, ...rest } = body;
+    assert.deepEqual(rest, {
+      ok: true,
+      app_id: APP.appId,
+      scope: 'incoming-webhook',
+      token_type: 'bot',
+      team: { id: 'T0ACME0001', name: 'Acme Corp' },
+      enterprise: null,
+      is_enterprise_install: false,
+    });
+    assert.match(token, /^xoxb-\d+-\d+-[A-Za-z0-9]{24}$/);
+    assert.match(botUser, /^U[A-Z0-9]+$/);
+    assert.deepEqual(user, { id: 'U0ACME0001' });
+    assert.equal(hook.channel, '#alerts');
+    assert.equal(hook.channel_id, 'C0ACME0002');
+    const url = new RegExp(`^${emu.base.replaceAll('.', '\\.')}/services/T0ACME0001/(B[A-Z0-9]+)/[A-Za-z0-9]{24}$`).exec(hook.url);
+    assert.ok(url, hook.url);
+    assert.equal(hook.configuration_url, `${emu.base}/services/${url[1]}`);
+    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.url, w.channelId, w.channelName, w.active]), [[hook.url, 'C0ACME0002', 'alerts', true]]);
+  });
+
+  test('takes client credentials from HTTP Basic auth', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    const basic = `Basic ${Buffer.from(`${APP.clientId}:${APP.clientSecret}`).toString('base64')}`;
+    const body = await exchange(emu, { code, redirect_uri: REDIRECT }, { authorization: basic });
+    assert.equal(body.ok, true);
+    assert.equal(body.team.id, 'T0ACME0001');
+    const wrong = `Basic ${Buffer.from(`${APP.clientId}:nope`).toString('base64')}`;
+    assert.deepEqual(await exchange(emu, { code: await issueCode(emu), redirect_uri: REDIRECT }, { authorization: wrong }), { ok: false, error: 'bad_client_secret' });
+  });
+
+  test('accepts a JSON body', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    const res = await postJson(`${emu.base}/api/oauth.v2.access`, JSON.stringify({ code, redirect_uri: REDIRECT, ...credentials() }));
+    const body = (await res.json()) as Json;
+    assert.equal(body.ok, true);
+    assert.ok(body.incoming_webhook.url);
+  });
+
+  test('accepts multipart/form-data, as in `curl -F`', async (t) => {
+    const emu = await startEmulator(t);
+    const form = new FormData();
+    form.set('code', await issueCode(emu));
+    form.set('client_id', APP.clientId);
+    form.set('client_secret', APP.clientSecret);
+    form.set('redirect_uri', REDIRECT);
+    const body = (await (await fetch(`${emu.base}/api/oauth.v2.access`, { method: 'POST', body: form })).json()) as Json;
+    assert.equal(body.ok, true);
+
+    // A hand-written body with a quoted boundary and a file part, which is ignored.
+    const code = await issueCode(emu);
+    const parts = [
+      ['code', code],
+      ['client_id', APP.clientId],
+      ['client_secret', APP.clientSecret],
+      ['redirect_uri', REDIRECT],
+    ].map(([name, value]) => `--xYz\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    const raw = `${parts.join('')}--xYz\r\nContent-Disposition: form-data; name="code"; filename="c.txt"\r\nContent-Type: text/plain\r\n\r\nnot-the-code\r\n--xYz--\r\n`;
+    const res = await postJson(`${emu.base}/api/oauth.v2.access`, raw, 'multipart/form-data; boundary="xYz"');
+    assert.equal(((await res.json()) as Json).ok, true);
+    const broken = await postJson(`${emu.base}/api/oauth.v2.access`, '--xYz\r\nnonsense', 'multipart/form-data; boundary=xYz');
+    assert.deepEqual(await broken.json(), { ok: false, error: 'invalid_form_data' });
+  });
+
+  test('accepts GET with query parameters', async (t) => {
+    const emu = await startEmulator(t);
+    const query = new URLSearchParams({ code: await issueCode(emu), redirect_uri: REDIRECT, ...credentials() });
+    const body = (await (await fetch(`${emu.base}/api/oauth.v2.access?${query.toString()}`)).json()) as Json;
+    assert.equal(body.ok, true);
+  });
+
+  test('answers invalid_client_id and bad_client_secret before looking at the code, which stays usable', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT }), { ok: false, error: 'invalid_client_id' });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: 'nope', client_secret: 'x' }), { ok: false, error: 'invalid_client_id' });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: APP.clientId }), { ok: false, error: 'bad_client_secret' });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials(), client_secret: 'wrong' }), { ok: false, error: 'bad_client_secret' });
+    assert.equal((await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() })).ok, true);
+  });
+
+  test('answers invalid_code for a reused, unknown, missing, expired or foreign code', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    assert.equal((await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() })).ok, true);
+    const invalid = { ok: false, error: 'invalid_code' };
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() }), invalid);
+    assert.deepEqual(await exchange(emu, { code: '123.456.abc', redirect_uri: REDIRECT, ...credentials() }), invalid);
+    assert.deepEqual(await exchange(emu, { redirect_uri: REDIRECT, ...credentials() }), invalid);
+
+    const late = await issueCode(emu);
+    emu.clock.now += CODE_TTL_MS + 1;
+    assert.deepEqual(await exchange(emu, { code: late, redirect_uri: REDIRECT, ...credentials() }), invalid);
+
+    const foreign = await issueCode(emu);
+    assert.deepEqual(await exchange(emu, { code: foreign, redirect_uri: REDIRECT, ...credentials(OTHER) }), invalid);
+    assert.deepEqual(await exchange(emu, { code: foreign, redirect_uri: REDIRECT, ...credentials() }), invalid, 'the failed attempt consumed it');
+
+    const fresh = await issueCode(emu);
+    emu.clock.now += CODE_TTL_MS - 1000;
+    assert.equal((await exchange(emu, { code: fresh, redirect_uri: REDIRECT, ...credentials() })).ok, true, 'still valid just before 10 minutes');
+  });
+
+  test('answers bad_redirect_uri when redirect_uri differs from the authorize one, and consumes the code', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack/callback', ...credentials() }), { ok: false, error: 'bad_redirect_uri' });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() }), { ok: false, error: 'invalid_code' });
+    const missing = await issueCode(emu);
+    assert.deepEqual(await exchange(emu, { code: missing, ...credentials() }), { ok: false, error: 'bad_redirect_uri' });
+  });
+
+  test('uses the first configured Redirect URL when none was sent, and then refuses one at exchange', async (t) => {
+    const emu = await startEmulator(t);
+    const res = await consent(emu, { app: CONFIGURED, redirectUri: '' });
+    assert.equal(res.status, 302);
+    const location = new URL(res.headers.get('location')!);
+    assert.equal(`${location.origin}${location.pathname}`, 'http://localhost:9999/slack');
+    const code = location.searchParams.get('code')!;
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack', ...credentials(CONFIGURED) }), { ok: false, error: 'bad_redirect_uri' });
+    const second = await issueCode(emu, { app: CONFIGURED, redirectUri: '' });
+    assert.equal((await exchange(emu, { code: second, ...credentials(CONFIGURED) })).ok, true);
+    // A subdirectory of a configured Redirect URL is allowed, like on Slack.
+    assert.equal((await consent(emu, { app: CONFIGURED, redirectUri: 'http://localhost:9999/slack/sub/dir' })).status, 302);
+  });
+
+  test('returns no incoming_webhook when the incoming-webhook scope was not requested', async (t) => {
+    const emu = await startEmulator(t);
+    const body = await install(emu, { scope: 'chat:write', team: 'T0GLOBEX01' });
+    assert.equal(body.scope, 'chat:write');
+    assert.equal('incoming_webhook' in body, false);
+    assert.match(body.access_token, /^xoxb-/);
+    assert.deepEqual(emu.emulator.webhooks(), []);
+  });
+
+  test('two installs into one workspace give two webhooks that both work, with the same bot token', async (t) => {
+    const emu = await startEmulator(t);
+    const first = await install(emu, { channel: 'C0ACME0002' });
+    const second = await install(emu, { channel: 'C0ACME0003', scope: 'incoming-webhook,chat:write' });
+    assert.notEqual(first.incoming_webhook.url, second.incoming_webhook.url);
+    assert.notEqual(first.incoming_webhook.configuration_url, second.incoming_webhook.configuration_url);
+    assert.equal(first.access_token, second.access_token);
+    assert.equal(first.bot_user_id, second.bot_user_id);
+    assert.equal(second.scope, 'incoming-webhook,chat:write');
+    await expectPlain(await postJson(first.incoming_webhook.url, '{"text":"one"}'), 200, 'ok');
+    await expectPlain(await postJson(second.incoming_webhook.url, '{"text":"two"}'), 200, 'ok');
+    assert.deepEqual(emu.emulator.messages().map((m) => [m.channelId, m.text]), [['C0ACME0002', 'one'], ['C0ACME0003', 'two']]);
+    assert.deepEqual(emu.emulator.messages('C0ACME0003').map((m) => m.text), ['two']);
+    const other = await install(emu, { app: OTHER });
+    assert.notEqual(other.access_token, first.access_token, 'bot tokens are per app');
+  });
+});
+
+describe('incoming webhooks', () => {
+  test('accept JSON and form payload= messages and record them', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    await expectPlain(await postJson(hook.url, JSON.stringify({ text: 'hello', unfurl_links: false })), 200, 'ok');
+    await expectPlain(await postJson(hook.url, `payload=${encodeURIComponent('{"text":"from form"}')}`, 'application/x-www-form-urlencoded'), 200, 'ok');
+    await expectPlain(await postJson(hook.url, '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"b"}}]}'), 200, 'ok');
+    const messages = emu.emulator.messages('C0ACME0002');
+    assert.deepEqual(messages.map((m) => m.text), ['hello', 'from form', '']);
+    assert.equal(messages[0]!.teamId, 'T0ACME0001');
+    assert.equal(messages[0]!.channelName, 'alerts');
+    assert.deepEqual(messages[0]!.payload, { text: 'hello', unfurl_links: false });
+    assert.ok(messages[0]!.receivedAt instanceof Date);
+  });
+
+  test('answer no_text, invalid_payload and invalid_blocks for bad payloads', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    await expectPlain(await postJson(hook.url, '{}'), 400, 'no_text');
+    await expectPlain(await postJson(hook.url, '{"text":""}'), 400, 'no_text');
+    await expectPlain(await postJson(hook.url, '{"blocks":[]}'), 400, 'no_text');
+    await expectPlain(await postJson(hook.url, '{"text":'), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, ''), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, '["text"]'), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, '{"text":42}'), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, '{"text":"hi"}', 'text/plain'), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, 'text=hi', 'application/x-www-form-urlencoded'), 400, 'invalid_payload');
+    await expectPlain(await postJson(hook.url, '{"blocks":"nope"}'), 400, 'invalid_blocks');
+    assert.deepEqual(emu.emulator.messages(), []);
+  });
+
+  test('answer 404 no_service for a wrong secret, an unknown service or a killed webhook, and no_team for an unknown team', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    const { incoming_webhook: kept } = await install(emu, { channel: 'C0ACME0001' });
+    const url = new URL(hook.url);
+    const [, , , team, service, secret] = url.pathname.split('/');
+    assert.equal(team, 'T0ACME0001');
+    const wrongSecret = `${emu.base}/services/${team}/${service}/${secret!.slice(0, -1)}${secret!.endsWith('a') ? 'b' : 'a'}`;
+    await expectPlain(await postJson(wrongSecret, '{"text":"x"}'), 404, 'no_service');
+    await expectPlain(await postJson(`${emu.base}/services/${team}/B0NOPE0001/${secret}`, '{"text":"x"}'), 404, 'no_service');
+    await expectPlain(await postJson(`${emu.base}/services/T0GLOBEX01/${service}/${secret}`, '{"text":"x"}'), 404, 'no_service');
+    await expectPlain(await postJson(`${emu.base}/services/T0NOPE0001/${service}/${secret}`, '{"text":"x"}'), 404, 'no_team');
+    // The URL is checked before the payload, as on Slack.
+    await expectPlain(await postJson(wrongSecret, '{}'), 404, 'no_service');
+
+    assert.equal(emu.emulator.killWebhook(hook.url), true);
+    await expectPlain(await postJson(hook.url, '{"text":"x"}'), 404, 'no_service');
+    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.channelId, w.active]), [['C0ACME0002', false], ['C0ACME0001', true]]);
+    await expectPlain(await postJson(kept.url, '{"text":"still here"}'), 200, 'ok');
+    assert.equal(emu.emulator.killWebhook(wrongSecret), false);
+    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['still here']);
+  });
+
+  test('have a configuration page that never shows the secret URL', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    const res = await fetch(hook.configuration_url);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /#alerts/);
+    assert.match(html, /id="webhook-status">active</);
+    assert.ok(!html.includes(hook.url.split('/').at(-1)));
+    emu.emulator.killWebhook(hook.url);
+    assert.match(await (await fetch(hook.configuration_url)).text(), /id="webhook-status">revoked</);
+    assert.equal((await fetch(`${emu.base}/services/B0NOPE0001`)).status, 404);
+  });
+});
+
+describe('auth.test and other Web API methods', () => {
+  test('auth.test answers for a bot token from the Bearer header or the token field', async (t) => {
+    const emu = await startEmulator(t);
+    const installed = await install(emu, { team: 'T0GLOBEX01', channel: 'C0GLOBEX01' });
+    const res = await fetch(`${emu.base}/api/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${installed.access_token}` } });
+    const body = (await res.json()) as Json;
+    assert.equal(body.ok, true);
+    assert.equal(body.team, 'Globex');
+    assert.equal(body.team_id, 'T0GLOBEX01');
+    assert.equal(body.user_id, installed.bot_user_id);
+    assert.match(body.bot_id, /^B[A-Z0-9]+$/);
+    assert.equal(body.url, `${emu.base}/`);
+    assert.equal(res.headers.get('x-oauth-scopes'), 'incoming-webhook');
+    const viaField = await exchangeLike(emu, 'auth.test', { token: installed.access_token });
+    assert.equal(viaField.bot_id, body.bot_id);
+    assert.deepEqual(await exchangeLike(emu, 'auth.test', {}), { ok: false, error: 'not_authed' });
+    assert.deepEqual(await exchangeLike(emu, 'auth.test', { token: 'xoxb-1-2-nope' }), { ok: false, error: 'invalid_auth' });
+  });
+
+  test('unknown methods, wrong HTTP methods and unreadable bodies get Slack-style answers, never a 500', async (t) => {
+    const emu = await startEmulator(t);
+    assert.deepEqual(await exchangeLike(emu, 'chat.postMessage', {}), { ok: false, error: 'unknown_method', req_method: 'chat.postMessage' });
+    const put = await fetch(`${emu.base}/api/oauth.v2.access`, { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '{"code":')).json(), { ok: false, error: 'invalid_json' });
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '[]')).json(), { ok: false, error: 'json_not_object' });
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, 'x', 'text/csv')).json(), { ok: false, error: 'invalid_post_type' });
+    const malformedType = await postJson(`${emu.base}/api/oauth.v2.access`, 'x', 'nonsense/');
+    assert.equal(malformedType.status, 415);
+    assert.equal(malformedType.headers.get('content-type'), 'text/plain; charset=utf-8');
+    const huge = await postJson(`${emu.base}/api/oauth.v2.access`, JSON.stringify({ code: 'x'.repeat(300_000) }));
+    assert.equal(huge.status, 413);
+    assert.ok(!(await huge.text()).includes(' at '), 'no stack trace');
+    const missing = await fetch(`${emu.base}/no/such/page`);
+    assert.equal(missing.status, 404);
+  });
+});
+
+/** POSTs form fields to a Web API method and returns the parsed JSON. */
+async function exchangeLike(emu: Emu, method: string, fields: Record<string, string>): Promise<Json> {
+  const res = await postForm(`${emu.base}/api/${method}`, fields);
+  assert.equal(res.status, 200);
+  return (await res.json()) as Json;
+}
+
+describe('home page', () => {
+  test('lists workspaces, channels and received messages escaped and newest first, without secrets', async (t) => {
+    const emu = await startEmulator(t);
+    const installed = await install(emu);
+    await expectPlain(await postJson(installed.incoming_webhook.url, '{"text":"first"}'), 200, 'ok');
+    await expectPlain(await postJson(installed.incoming_webhook.url, '{"text":"<b>hi</b>"}'), 200, 'ok');
+    for (const url of [emu.base, `${emu.base}/`]) {
+      const res = await fetch(url);
+      assert.equal(res.status, 200, url);
+      const html = await res.text();
+      assert.match(html, /Slack emulator — not the real Slack/);
+      const channel = /<div class="channel" data-channel-id="C0ACME0002">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+      assert.ok(channel.includes('&lt;b&gt;hi&lt;/b&gt;'), channel);
+      assert.ok(!html.includes('<b>hi</b>'));
+      assert.ok(channel.indexOf('&lt;b&gt;hi') < channel.indexOf('first'), 'newest first');
+      assert.match(html, /data-channel-id="C0GLOBEX03"/);
+      assert.ok(!html.includes(installed.incoming_webhook.url.split('/').at(-1)), 'no webhook secret');
+      assert.ok(!html.includes(installed.access_token), 'no token');
+      assert.ok(!html.includes('<script'), 'workspace names escaped');
+    }
+  });
+});
+
+describe('encapsulation', () => {
+  test('the plugin keeps its view engine, parsers and handlers to itself', async (t) => {
+    const emulator = new SlackEmulator({ apps: [APP], publicUrl: 'http://localhost/_emulator' });
+    const server = Fastify();
+    t.after(() => server.close());
+    // The main app may register its own @fastify/view; the emulator must not clash with it.
+    await server.register(fastifyView, { engine: { eta: new Eta() }, root: viewsDir });
+    server.post('/echo', async (request) => ({ body: request.body }));
+    await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
+    await server.ready();
+    assert.equal(server.hasReplyDecorator('emulatorView'), false);
+    const echo = await server.inject({ method: 'POST', url: '/echo', payload: { a: 1 } });
+    assert.deepEqual(echo.json(), { body: { a: 1 } });
+    const badJson = await server.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{' });
+    assert.equal(badJson.statusCode, 400);
+    assert.equal(badJson.headers['content-type'], 'application/json; charset=utf-8', 'parent keeps its own error handler');
+    assert.equal((await server.inject({ url: '/_emulator/' })).statusCode, 200);
+  });
+});
