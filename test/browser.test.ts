@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { startServerProcess } from './helpers.js';
+
+// The install flow as a person does it: Debian's Chromium, the demo server (`npm start`), its built-in emulator.
+let browser: Browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // playwright gives every launch a fresh --user-data-dir of its own
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => browser?.close());
+
+test('in Chromium: install URL → pick a workspace and channel → Allow → the landing page’s webhook URL posts into that channel', async (t) => {
+  const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
+  const context = await browser.newContext();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  t.after(() => context.close());
+  const page = await context.newPage();
+
+  await page.goto(server.installUrl);
+  await page.click('[data-team="T0ACME0001"]');
+  await page.selectOption('#channel', { label: '#alerts' });
+  await page.click('#allow');
+  await page.waitForURL(/\/slack\/oauth_redirect/);
+
+  assert.equal(await page.textContent('h1'), 'Your Slack webhook is ready');
+  assert.equal(await page.textContent('#workspace'), 'Acme Corp');
+  assert.equal(await page.textContent('#channel'), '#alerts');
+  const webhookUrl = await page.inputValue('#webhook-url');
+  assert.match(webhookUrl, /\/_emulator\/services\/T0ACME0001\/B[A-Z0-9]+\/[A-Za-z0-9]{24}$/);
+  assert.equal(await page.getAttribute('#webhook-url', 'readonly'), '');
+
+  await page.click('#copy');
+  await page.waitForFunction(() => document.getElementById('copy-status')?.textContent === 'Copied');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), webhookUrl);
+
+  const posted = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'posted from the browser test' }) });
+  assert.equal(posted.status, 200);
+  await page.goto(`${server.url}/_emulator`);
+  const channel = page.locator('[data-team="T0ACME0001"] .channel', { hasText: '#alerts' });
+  assert.match(await channel.innerText(), /posted from the browser test/);
+});
+
+test('in Chromium: Cancel on the consent page leads to the cancel page, with a way to start again', async (t) => {
+  const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(server.installUrl);
+  await page.click('[data-team="T0ACME0001"]');
+  await page.click('#cancel');
+  await page.waitForURL(/\/slack\/oauth_redirect\?error=access_denied/);
+  assert.equal(await page.textContent('#title'), 'Install cancelled');
+  await page.click('#retry');
+  await page.waitForURL(/\/_emulator\/oauth\/v2\/authorize/);
+});

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+// No Docker engine runs here, so the Dockerfile is checked for what can be checked without one.
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+const stages = dockerfile.split(/^FROM /m).slice(1);
+
+test('the Dockerfile is multi-stage on node:20-slim', () => {
+  assert.ok(stages.length >= 2);
+  for (const stage of stages) assert.match(stage, /^node:20-slim\b/);
+});
+
+test('the runtime stage runs as a non-root user, keeps data in a volume, and checks /healthz', () => {
+  const runtime = stages.at(-1)!;
+  assert.match(runtime, /^USER (?!root\b)\S+/m);
+  assert.match(runtime, /^VOLUME .*\/data/m);
+  assert.match(runtime, /DATABASE_PATH=\/data\//);
+  assert.match(runtime, /HOST=0\.0\.0\.0/);
+  assert.match(runtime, /^HEALTHCHECK .*[\s\S]*\/healthz/m);
+});
+
+test('every file the Dockerfile copies from the build context exists', () => {
+  for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const source of m[1]!.trim().split(/\s+/)) assert.ok(existsSync(source), `${source} exists`);
+  }
+});
+
+test('the container starts with the same command as npm start', () => {
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+  assert.ok(cmd);
+  assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), pkg.scripts.start);
+});
