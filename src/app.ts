@@ -51,7 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   app.decorate('config', config);
-  await app.register(store, { databasePath: config.databasePath });
+  await app.register(store, { config });
   const installSecret = config.installSecret
     ?? app.store.settings.getOrCreate('install_secret', () => randomBytes(24).toString('base64url'));
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;

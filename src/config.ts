@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KeyError, parseKey } from './crypto/secret-box.js';
 
 // Configuration is read once, from the environment, and validated here; every message names its variable.
 // Precedence: real environment variables, then a `.env` file in the working directory, then the defaults below.
@@ -21,6 +22,12 @@ export interface Config {
   /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
   installSecret: string | undefined;
   databasePath: string;
+  encryption: {
+    /** From ENCRYPTION_KEY; outside production, when undefined, a key file beside the database is used. */
+    key: Buffer | undefined;
+    /** From ENCRYPTION_KEYS_OLD: still accepted for reading, while `rotate-key` re-seals rows. */
+    oldKeys: Buffer[];
+  };
   logLevel: string;
 }
 
@@ -103,6 +110,22 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('INSTALL_SECRET must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), e.g. from `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`');
   }
 
+  const keyText = trimmed(env, 'ENCRYPTION_KEY');
+  if (keyText === undefined && production) {
+    throw new ConfigError('ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes as base64, e.g. from `openssl rand -base64 32`');
+  }
+  let encryption: Config['encryption'];
+  try {
+    encryption = {
+      key: keyText === undefined ? undefined : parseKey('ENCRYPTION_KEY', keyText),
+      oldKeys: (trimmed(env, 'ENCRYPTION_KEYS_OLD') ?? '').split(',').filter((k) => k.trim() !== '')
+        .map((k, i) => parseKey(`ENCRYPTION_KEYS_OLD (key ${i + 1})`, k)),
+    };
+  } catch (err) {
+    if (err instanceof KeyError) throw new ConfigError(err.message);
+    throw err;
+  }
+
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -124,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
+    encryption,
     logLevel,
   };
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { KeyError } from './crypto/secret-box.js';
 
 // The one place that reads the environment, listens, and shuts down.
 if (existsSync('.env')) process.loadEnvFile('.env'); // real environment variables win over the file
@@ -14,7 +16,14 @@ try {
   process.exit(1);
 }
 
-const app = await buildApp(config);
+let app: FastifyInstance;
+try {
+  app = await buildApp(config);
+} catch (err) {
+  if (!(err instanceof KeyError)) throw err;
+  console.error(`Encryption key error: ${err.message}`);
+  process.exit(1);
+}
 if (config.demo) {
   app.log.warn('DEMO MODE: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set, so installs go to the built-in Slack emulator at /_emulator, not to Slack');
 }

@@ -45,9 +45,10 @@ test('a whole install lands on a page with the workspace, the channel and a webh
   const row = rows[0]!;
   assert.equal(row.team_id, 'T0ACME0001');
   assert.equal(row.team_name, 'Acme Corp');
-  assert.equal(row.webhook_url, webhookUrl);
+  const record = app.store.installations.get(Number(row.id))!;
+  assert.equal(record.webhookUrl, webhookUrl);
   assert.match(String(row.channel_id), /^C/);
-  assert.match(String(row.bot_token), /^xoxb-/);
+  assert.match(record.botToken!, /^xoxb-/);
   assert.equal(row.app_id, TEST_APP.appId);
   assert.equal(row.scopes, 'incoming-webhook');
   assert.equal(row.is_enterprise_install, 0);
@@ -68,9 +69,9 @@ test('two installs into one workspace, to the same and to another channel, are s
   const other = await install(new Browser(), app.installUrl, { channel: channels[1]!.id });
   const urls = [first, again, other].map((r) => webhookUrlFrom(r.html));
   assert.equal(new Set(urls).size, 3);
-  const rows = app.store.db.prepare('SELECT channel_id, webhook_url FROM installations ORDER BY id').all() as Array<{ channel_id: string; webhook_url: string }>;
-  assert.deepEqual(rows.map((r) => r.channel_id), [channels[0]!.id, channels[0]!.id, channels[1]!.id]);
-  assert.deepEqual(rows.map((r) => r.webhook_url), urls);
+  const rows = [1, 2, 3].map((id) => app.store.installations.get(id)!);
+  assert.deepEqual(rows.map((r) => r.channelId), [channels[0]!.id, channels[0]!.id, channels[1]!.id]);
+  assert.deepEqual(rows.map((r) => r.webhookUrl), urls);
   for (const u of urls) {
     const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"still here"}' });
     assert.equal(res.status, 200, `${u} still answers`);

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { migrate, openDatabase, readMigrations } from '../src/store/database.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
 import { Store } from '../src/store/index.js';
 import { tempDir } from './helpers.js';
 
@@ -24,8 +25,9 @@ test('a failing migration is rolled back whole and leaves the version where it w
   const dir = tempDir(t);
   const migrations = join(dir, 'migrations');
   mkdirSync(migrations);
-  copyFileSync(join(process.cwd(), 'migrations', '001_installations.sql'), join(migrations, '001_installations.sql'));
-  writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;');
+  const real = readMigrations();
+  for (const m of real) copyFileSync(join(process.cwd(), 'migrations', m.name), join(migrations, m.name));
+  writeFileSync(join(migrations, `${String(real.length + 1).padStart(3, '0')}_broken.sql`), 'CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;');
   const db = openDatabase(join(dir, 'db.sqlite'));
   const before = db.pragma('user_version', { simple: true });
   assert.throws(() => migrate(db, readMigrations(migrations)));
@@ -35,7 +37,7 @@ test('a failing migration is rolled back whole and leaves the version where it w
 });
 
 test('installs into one workspace are never upserted, and installed_at has millisecond resolution', (t) => {
-  const store = Store.open(join(tempDir(t), 'db.sqlite'));
+  const store = Store.open(join(tempDir(t), 'db.sqlite'), SecretBox.random());
   t.after(() => store.close());
   const base = {
     team: { id: 'T1', name: 'One' }, enterprise: undefined, isEnterpriseInstall: false,

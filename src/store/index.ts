@@ -1,3 +1,4 @@
+import { KeyError, type SecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Db } from './database.js';
 import { InstallationsRepository } from './installations.js';
 import { OAuthStateStore } from './oauth-states.js';
@@ -10,15 +11,26 @@ export class Store {
   readonly settings: SettingsRepository;
   readonly #ping;
 
-  constructor(readonly db: Db) {
-    this.installations = new InstallationsRepository(db);
+  constructor(readonly db: Db, box: SecretBox) {
+    this.installations = new InstallationsRepository(db, box);
     this.oauthStates = new OAuthStateStore(db);
     this.settings = new SettingsRepository(db);
     this.#ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
   }
 
-  static open(path: string): Store {
-    return new Store(openDatabase(path));
+  /**
+   * Opens and migrates the database, refuses rows sealed under a key it was not given, and seals rows written
+   * before encryption existed.
+   */
+  static open(path: string, box: SecretBox): Store {
+    const store = new Store(openDatabase(path), box);
+    const unknown = store.installations.unknownKeyIds();
+    if (unknown.length > 0) {
+      store.close();
+      throw new KeyError(`installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`);
+    }
+    store.installations.resealPlaintext();
+    return store;
   }
 
   /** True when the database answers a query. */

@@ -1,4 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from './database.js';
 
 /** One completed install, as this server keeps it. */
@@ -38,9 +39,19 @@ interface Row {
   scopes: string;
   installer_user_id: string | null;
   installed_at: number;
+  key_id: string | null;
 }
 
-function toRecord(row: Row): InstallationRecord {
+// Associated data for each sealed column: a ciphertext copied into another column does not open.
+const WEBHOOK_AAD = 'installations.webhook_url';
+const TOKEN_AAD = 'installations.bot_token';
+
+/** A column's plaintext; rows from before encryption (key_id NULL) still hold it as it is. */
+function unseal(box: SecretBox, value: string | null, keyId: string | null, aad: string): string | null {
+  return value === null || keyId === null ? value : box.decrypt(value, keyId, aad);
+}
+
+function toRecord(row: Row, box: SecretBox): InstallationRecord {
   return {
     id: row.id,
     teamId: row.team_id,
@@ -50,11 +61,11 @@ function toRecord(row: Row): InstallationRecord {
     isEnterpriseInstall: row.is_enterprise_install === 1,
     channelId: row.channel_id,
     channelName: row.channel_name,
-    webhookUrl: row.webhook_url,
+    webhookUrl: unseal(box, row.webhook_url, row.key_id, WEBHOOK_AAD)!,
     configurationUrl: row.configuration_url,
     appId: row.app_id,
     botUserId: row.bot_user_id,
-    botToken: row.bot_token,
+    botToken: unseal(box, row.bot_token, row.key_id, TOKEN_AAD),
     scopes: row.scopes === '' ? [] : row.scopes.split(','),
     installerUserId: row.installer_user_id,
     installedAt: new Date(row.installed_at),
@@ -64,22 +75,38 @@ function toRecord(row: Row): InstallationRecord {
 /**
  * The `installations` table, behind @slack/oauth's InstallationStore interface.
  * Unlike the library's bundled stores it never overwrites: every install is a new row.
+ * Webhook URLs and bot tokens are sealed with AES-256-GCM; `key_id` names the key.
  */
 export class InstallationsRepository implements InstallationStore {
+  readonly #db;
+  readonly #box;
   readonly #insert;
+  readonly #plaintext;
+  readonly #notUnder;
+  readonly #update;
+  readonly #keyIds;
   readonly #byId;
   readonly #latestForTeam;
   readonly #latestForEnterprise;
   readonly #count;
 
-  constructor(db: Db) {
+  constructor(db: Db, box: SecretBox) {
+    this.#db = db;
+    this.#box = box;
     this.#insert = db.prepare<Omit<Row, 'id'>, never>(`
       INSERT INTO installations (team_id, team_name, enterprise_id, enterprise_name, is_enterprise_install,
         channel_id, channel_name, webhook_url, configuration_url, app_id, bot_user_id, bot_token, scopes,
-        installer_user_id, installed_at)
+        installer_user_id, installed_at, key_id)
       VALUES (@team_id, @team_name, @enterprise_id, @enterprise_name, @is_enterprise_install,
         @channel_id, @channel_name, @webhook_url, @configuration_url, @app_id, @bot_user_id, @bot_token, @scopes,
-        @installer_user_id, @installed_at)`);
+        @installer_user_id, @installed_at, @key_id)`);
+    this.#plaintext = db.prepare<[], Pick<Row, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>>(
+      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL');
+    this.#notUnder = db.prepare<[string], Pick<Row, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>>(
+      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL OR key_id <> ?');
+    this.#update = db.prepare<[string, string | null, string, number], never>(
+      'UPDATE installations SET webhook_url = ?, bot_token = ?, key_id = ? WHERE id = ?');
+    this.#keyIds = db.prepare<[], { key_id: string }>('SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL');
     this.#byId = db.prepare<[number], Row>('SELECT * FROM installations WHERE id = ?');
     this.#latestForTeam = db.prepare<[string], Row>(
       'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 ORDER BY installed_at DESC, id DESC LIMIT 1');
@@ -106,14 +133,15 @@ export class InstallationsRepository implements InstallationStore {
       is_enterprise_install: installation.isEnterpriseInstall === true ? 1 : 0,
       channel_id: webhook.channelId,
       channel_name: webhook.channel,
-      webhook_url: webhook.url,
+      webhook_url: this.#box.encrypt(webhook.url, WEBHOOK_AAD),
       configuration_url: webhook.configurationUrl ?? null,
       app_id: installation.appId ?? null,
       bot_user_id: installation.bot?.userId ?? null,
-      bot_token: installation.bot?.token ?? null,
+      bot_token: installation.bot === undefined ? null : this.#box.encrypt(installation.bot.token, TOKEN_AAD),
       scopes: (installation.bot?.scopes ?? []).join(','),
       installer_user_id: installation.user.id,
       installed_at: Date.now(),
+      key_id: this.#box.keyId,
     });
     return Number(result.lastInsertRowid);
   }
@@ -124,16 +152,48 @@ export class InstallationsRepository implements InstallationStore {
       ? this.#latestForEnterprise.get(query.enterpriseId)
       : query.teamId !== undefined ? this.#latestForTeam.get(query.teamId) : undefined;
     if (row === undefined) throw new Error('no installation matches the query');
-    return toInstallation(toRecord(row));
+    return toInstallation(toRecord(row, this.#box));
   }
 
   get(id: number): InstallationRecord | undefined {
     const row = this.#byId.get(id);
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toRecord(row, this.#box);
   }
 
   count(): number {
     return this.#count.get()!.n;
+  }
+
+  /** Key ids that rows are sealed under but that are not configured: such rows could not be read. */
+  unknownKeyIds(): string[] {
+    return this.#keyIds.all().map((r) => r.key_id).filter((id) => !this.#box.hasKey(id));
+  }
+
+  /** Seals the rows written before encryption existed (at start-up); returns how many. */
+  resealPlaintext(): number {
+    return this.#reseal(this.#plaintext.all.bind(this.#plaintext));
+  }
+
+  /** Re-seals every row not under the current key, old keys and plaintext alike (key rotation); returns how many. */
+  resealAll(): number {
+    return this.#reseal(() => this.#notUnder.all(this.#box.keyId));
+  }
+
+  #reseal(select: () => Array<Pick<Row, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>>): number {
+    return this.#db.transaction(() => {
+      const rows = select();
+      for (const row of rows) {
+        const url = unseal(this.#box, row.webhook_url, row.key_id, WEBHOOK_AAD)!;
+        const token = unseal(this.#box, row.bot_token, row.key_id, TOKEN_AAD);
+        this.#update.run(
+          this.#box.encrypt(url, WEBHOOK_AAD),
+          token === null ? null : this.#box.encrypt(token, TOKEN_AAD),
+          this.#box.keyId,
+          row.id,
+        );
+      }
+      return rows.length;
+    })();
   }
 }
 

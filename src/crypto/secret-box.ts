@@ -1,0 +1,65 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+const ALGORITHM = 'aes-256-gcm';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class KeyError extends Error {
+  override name = 'KeyError';
+}
+
+/** A 32-byte key written as base64 (standard or URL-safe) or as 64 hex digits; `name` is the variable it came from. */
+export function parseKey(name: string, text: string): Buffer {
+  const value = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(value) && !/^[A-Za-z0-9+/_-]{43}=?$/.test(value))) {
+    throw new KeyError(`${name} must be 32 bytes written as base64 or 64 hex digits (e.g. from \`openssl rand -base64 32\`)`);
+  }
+  return key;
+}
+
+/** A key's public name, stored beside each ciphertext so the right key is found after a rotation. */
+export function keyIdOf(key: Buffer): string {
+  return createHash('sha256').update('slack-webhook-installer key id').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * AES-256-GCM with a fresh random nonce per value. The associated data names what the value is (table and
+ * column), so a ciphertext moved into another column does not decrypt.
+ */
+export class SecretBox {
+  readonly keyId: string;
+  readonly #current: Buffer;
+  readonly #keys: Map<string, Buffer>;
+
+  constructor(current: Buffer, old: Buffer[] = []) {
+    this.#current = current;
+    this.keyId = keyIdOf(current);
+    this.#keys = new Map([...old, current].map((k) => [keyIdOf(k), k]));
+  }
+
+  static random(): SecretBox {
+    return new SecretBox(randomBytes(32));
+  }
+
+  hasKey(keyId: string): boolean {
+    return this.#keys.has(keyId);
+  }
+
+  /** `nonce.ciphertext.tag`, each base64url, under the current key. */
+  encrypt(plaintext: string, aad: string): string {
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.#current, nonce).setAAD(Buffer.from(aad));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [nonce, body, cipher.getAuthTag()].map((b) => b.toString('base64url')).join('.');
+  }
+
+  decrypt(sealed: string, keyId: string, aad: string): string {
+    const key = this.#keys.get(keyId);
+    if (key === undefined) throw new KeyError(`no configured key has id ${keyId}: add the old key to ENCRYPTION_KEYS_OLD`);
+    const [nonce, body, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+    if (nonce?.length !== NONCE_BYTES || body === undefined || tag?.length !== TAG_BYTES) throw new KeyError('not a sealed value');
+    const decipher = createDecipheriv(ALGORITHM, key, nonce).setAAD(Buffer.from(aad)).setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { keyFilePath, secretBoxFor } from '../src/crypto/keys.js';
+import { KeyError, SecretBox } from '../src/crypto/secret-box.js';
+import { migrate, readMigrations } from '../src/store/database.js';
+import { Store } from '../src/store/index.js';
+import { Browser, install, startApp, tempDir, webhookUrlFrom } from './helpers.js';
+
+const hook = (n: number) => ({
+  team: { id: 'T1', name: 'One' }, enterprise: undefined, isEnterpriseInstall: false,
+  user: { id: 'U1', token: undefined, scopes: undefined },
+  bot: { token: `xoxb-token-${n}`, scopes: ['incoming-webhook'], id: '', userId: 'UB' }, appId: 'A1',
+  incomingWebhook: { url: `https://hooks.example/services/T1/B${n}/secret${n}`, channel: '#a', channelId: 'C1' },
+});
+
+test('the database file holds no webhook URL and no bot token in the clear', async (t) => {
+  const { app, config } = await startApp(t);
+  const urls: string[] = [];
+  for (let i = 0; i < 3; i++) urls.push(webhookUrlFrom((await install(new Browser(), app.installUrl)).html));
+  const token = app.store.installations.get(1)!.botToken!;
+  const files = [config.databasePath, `${config.databasePath}-wal`].filter(existsSync);
+  const raw = Buffer.concat(files.map((f) => readFileSync(f)));
+  assert.ok(raw.length > 0);
+  for (const secret of [...urls, ...urls.map((u) => u.split('/').pop()!), token]) {
+    assert.equal(raw.indexOf(secret), -1, `${secret.slice(0, 12)}… is not in the file`);
+  }
+  const row = app.store.db.prepare('SELECT webhook_url, key_id FROM installations WHERE id = 1').get() as { webhook_url: string; key_id: string };
+  assert.match(row.webhook_url, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'nonce.ciphertext.tag');
+  assert.equal(row.key_id.length, 16);
+});
+
+test('each value gets a fresh nonce, and a sealed value moved to another column does not open', () => {
+  const box = SecretBox.random();
+  const a = box.encrypt('same', 'installations.webhook_url');
+  const b = box.encrypt('same', 'installations.webhook_url');
+  assert.notEqual(a, b);
+  assert.equal(box.decrypt(a, box.keyId, 'installations.webhook_url'), 'same');
+  assert.throws(() => box.decrypt(a, box.keyId, 'installations.bot_token'));
+  const tampered = a.slice(0, -2) + (a.endsWith('A') ? 'BA' : 'AA');
+  assert.throws(() => box.decrypt(tampered, box.keyId, 'installations.webhook_url'));
+});
+
+test('rows written before encryption are sealed at start-up and still read back', (t) => {
+  const path = join(tempDir(t), 'db.sqlite');
+  const db = new Database(path);
+  migrate(db, readMigrations().filter((m) => m.version === 1));
+  db.prepare(`INSERT INTO installations (team_id, channel_id, channel_name, webhook_url, bot_token, scopes, installed_at)
+    VALUES ('T1', 'C1', '#a', 'https://hooks.example/services/T1/B1/plain', 'xoxb-plain', 'incoming-webhook', 1)`).run();
+  db.close();
+
+  const store = Store.open(path, SecretBox.random());
+  t.after(() => store.close());
+  const raw = store.db.prepare('SELECT webhook_url, bot_token, key_id FROM installations').get() as Record<string, string>;
+  assert.notEqual(raw.webhook_url, 'https://hooks.example/services/T1/B1/plain');
+  assert.notEqual(raw.bot_token, 'xoxb-plain');
+  assert.ok(raw.key_id);
+  assert.equal(store.installations.get(1)!.webhookUrl, 'https://hooks.example/services/T1/B1/plain');
+  assert.equal(store.installations.get(1)!.botToken, 'xoxb-plain');
+});
+
+test('key rotation: old keys still read, rotate re-seals every row, then the old key can go', (t) => {
+  const path = join(tempDir(t), 'db.sqlite');
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const first = Store.open(path, new SecretBox(oldKey));
+  first.installations.insert(hook(1));
+  first.installations.insert(hook(2));
+  first.close();
+
+  assert.throws(() => Store.open(path, new SecretBox(newKey)), KeyError, 'a missing old key stops start-up');
+  const during = Store.open(path, new SecretBox(newKey, [oldKey]));
+  assert.equal(during.installations.get(1)!.webhookUrl, hook(1).incomingWebhook.url);
+  during.installations.insert(hook(3));
+  assert.equal(during.installations.resealAll(), 2);
+  assert.equal(during.installations.resealAll(), 0);
+  during.close();
+
+  const after = Store.open(path, new SecretBox(newKey));
+  t.after(() => after.close());
+  for (const n of [1, 2, 3]) assert.equal(after.installations.get(n)!.botToken, `xoxb-token-${n}`);
+});
+
+test('outside production a key is generated once into a file beside the database, readable only by its owner', (t) => {
+  const dir = tempDir(t);
+  const config = { databasePath: join(dir, 'data', 'db.sqlite'), encryption: { key: undefined, oldKeys: [] } };
+  const a = secretBoxFor(config);
+  const b = secretBoxFor(config);
+  assert.equal(a.keyId, b.keyId);
+  assert.equal(statSync(keyFilePath(config.databasePath)).mode & 0o777, 0o600);
+});
+
+test('ENCRYPTION_KEY: required in production, 32 bytes as base64 or hex, old keys parsed too', () => {
+  const creds = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 's' };
+  assert.throws(() => loadConfig({ ...creds, NODE_ENV: 'production' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY is required/.test(e.message));
+  assert.throws(() => loadConfig({ ...creds, ENCRYPTION_KEY: 'c2hvcnQ=' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY must be 32 bytes/.test(e.message));
+  assert.throws(() => loadConfig({ ...creds, ENCRYPTION_KEYS_OLD: 'nope' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEYS_OLD/.test(e.message));
+  const key = randomBytes(32);
+  const c = loadConfig({ ...creds, NODE_ENV: 'production', ENCRYPTION_KEY: key.toString('base64'), ENCRYPTION_KEYS_OLD: `${randomBytes(32).toString('hex')}, ${randomBytes(32).toString('base64url')}` });
+  assert.deepEqual(c.encryption.key, key);
+  assert.equal(c.encryption.oldKeys.length, 2);
+});
