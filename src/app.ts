@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import { DEMO_APP_ID, type Config } from './config.js';
 import emulatorPlugin from './emulator/plugin.js';
 import { SlackEmulator } from './emulator/state.js';
@@ -52,8 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('config', config);
   await app.register(store, { config });
-  const installSecret = config.installSecret
-    ?? app.store.settings.getOrCreate('install_secret', () => randomBytes(24).toString('base64url'));
+  const installSecret = config.installSecret ?? app.store.settings.installSecret();
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
   app.decorate('installUrl', installUrl);
 

@@ -39,7 +39,7 @@ export function migrate(db: Db, migrations = readMigrations()): number {
 
 /** Opens (creating its folder) and migrates the database. `:memory:` is accepted for tests. */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // it holds sealed secrets
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; FULL only adds power-loss safety

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 
 /** The `settings` table: values the server generates once and keeps, such as the install secret. */
@@ -13,6 +14,11 @@ export class SettingsRepository {
 
   get(key: string): string | undefined {
     return this.#get.get(key)?.value;
+  }
+
+  /** The install secret generated on the first start (192 random bits, URL-safe), for when INSTALL_SECRET is unset. */
+  installSecret(): string {
+    return this.getOrCreate('install_secret', () => randomBytes(24).toString('base64url'));
   }
 
   /** The stored value, or `make()` stored now; safe when two processes start at once. */
