@@ -5,6 +5,7 @@ import emulatorPlugin from './emulator/plugin.js';
 import { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import pages from './plugins/pages.js';
+import security from './plugins/security.js';
 import slack from './plugins/slack.js';
 import store from './plugins/store.js';
 import assetsRoute from './routes/assets.js';
@@ -39,6 +40,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
@@ -55,6 +57,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
   app.decorate('installUrl', installUrl);
 
+  await app.register(security, { config });
   await app.register(cookie);
   await app.register(pages, { demo: config.demo });
   await app.register(slack, { config });

@@ -18,10 +18,16 @@ export interface Config {
     scopes: string[];
     authorizeUrl: string;
     apiUrl: string;
+    /** The most an install waits for Slack, a 429's retry included. */
+    timeoutMs: number;
   };
   /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
   installSecret: string | undefined;
   databasePath: string;
+  /** Failed (4xx) requests allowed per client address in each window, before it is answered 429. */
+  rateLimit: { maxFailures: number; windowMs: number };
+  /** Fastify's trustProxy: whether X-Forwarded-For names the client (behind a reverse proxy). */
+  trustProxy: boolean | string;
   encryption: {
     /** From ENCRYPTION_KEY; outside production, when undefined, a key file beside the database is used. */
     key: Buffer | undefined;
@@ -62,6 +68,15 @@ function httpUrl(name: string, value: string): URL {
   }
   if (url.search || url.hash) throw new ConfigError(`${name} must not contain a query string or a #fragment`);
   return url;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const text = trimmed(env, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new ConfigError(`${name} must be a whole number greater than 0, got "${text}"`);
+  }
+  return Number(text);
 }
 
 function withoutTrailingSlash(url: URL): string {
@@ -105,6 +120,8 @@ export function loadConfig(env: Env = process.env): Config {
   let apiUrl = httpUrl('SLACK_API_URL', trimmed(env, 'SLACK_API_URL') ?? (demo ? emulatorApi : 'https://slack.com/api/')).href;
   if (!apiUrl.endsWith('/')) apiUrl += '/';
 
+  const timeoutMs = positiveInt(env, 'SLACK_TIMEOUT_MS', 10_000);
+
   const installSecret = trimmed(env, 'INSTALL_SECRET');
   if (installSecret !== undefined && !SECRET_RE.test(installSecret)) {
     throw new ConfigError('INSTALL_SECRET must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), e.g. from `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`');
@@ -126,6 +143,16 @@ export function loadConfig(env: Env = process.env): Config {
     throw err;
   }
 
+  const rateLimit = {
+    maxFailures: positiveInt(env, 'RATE_LIMIT_FAILURES', 30),
+    windowMs: positiveInt(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
+  };
+  const proxyText = trimmed(env, 'TRUST_PROXY') ?? 'false';
+  const trustProxy = proxyText === 'true' ? true : proxyText === 'false' ? false : proxyText;
+  if (typeof trustProxy === 'string' && !/^[0-9a-fA-F.:/,\s]+$/.test(trustProxy)) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, or comma-separated proxy addresses or CIDR ranges, got "${proxyText}"`);
+  }
+
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -144,9 +171,12 @@ export function loadConfig(env: Env = process.env): Config {
       scopes,
       authorizeUrl,
       apiUrl,
+      timeoutMs,
     },
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
+    rateLimit,
+    trustProxy,
     encryption,
     logLevel,
   };

@@ -19,7 +19,8 @@ export default fp(
   async (app, opts: { config: Config }) => {
     const { slack } = opts.config;
     const logger = slackLogger(app.log);
-    const clientOptions = { slackApiUrl: slack.apiUrl, logger, timeout: 10_000, retryConfig: { retries: 0 } };
+    // Retries are ours (one, for a 429 whose Retry-After fits in SLACK_TIMEOUT_MS), not WebClient's ten in 30 minutes.
+    const clientOptions = { slackApiUrl: slack.apiUrl, logger, timeout: slack.timeoutMs, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
     const installer = new InstallProvider({
       clientId: slack.clientId,
       clientSecret: slack.clientSecret,

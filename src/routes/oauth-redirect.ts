@@ -55,7 +55,6 @@ function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPag
         },
       };
     case 'malformed':
-      return { status: 502, page: { title: 'Unexpected answer from Slack', message: 'Slack’s answer did not have the expected shape. Nothing was stored.' } };
     case 'unreachable':
       return { status: 502, page: { title: 'Slack could not be reached', message: 'This server could not complete the install with Slack. Nothing was stored; please try again in a moment.' } };
   }
@@ -118,7 +117,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
       clientSecret: config.slack.clientSecret,
       code,
       redirectUri: config.redirectUri,
-    });
+    }, config.slack.timeoutMs);
     if (!result.ok) {
       const { status, page } = failurePage(result.failure);
       const f = result.failure;

@@ -62,26 +62,58 @@ export function toInstallation(body: Record<string, unknown>): Installation | 'n
   } as Installation;
 }
 
-/** The one Slack API call of an install: oauth.v2.access, sending the same redirect_uri as the authorize step. */
+// Slack's error codes are short snake_case words; WebClient reports a body that is not JSON as `ok: false`
+// with the whole body as its "error", which must not be shown to the user as if Slack had said it.
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects when the deadline passes first; the request itself is abandoned, not awaited. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('deadline passed'), { code: 'deadline' })), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The one Slack API call of an install: oauth.v2.access, sending the same redirect_uri as the authorize step.
+ * It gives up after `timeoutMs` in all; a 429 is retried once, after its Retry-After, when that fits.
+ */
 export async function exchangeCode(
   client: WebClient,
   args: { clientId: string; clientSecret: string; code: string; redirectUri: string },
+  timeoutMs: number,
 ): Promise<ExchangeResult> {
-  let body: Record<string, unknown>;
-  try {
-    body = (await client.oauth.v2.access({
-      client_id: args.clientId,
-      client_secret: args.clientSecret,
-      code: args.code,
-      redirect_uri: args.redirectUri,
-    })) as unknown as Record<string, unknown>;
-  } catch (err) {
-    const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number; message?: string };
-    if (e.code === ErrorCode.PlatformError) {
-      return { ok: false, failure: { kind: 'slack_error', error: str(e.data?.error) ?? 'unknown_error' } };
+  const deadline = Date.now() + timeoutMs;
+  let body: Record<string, unknown> | undefined;
+  for (let attempt = 1; body === undefined; attempt++) {
+    try {
+      body = (await beforeDeadline(client.oauth.v2.access({
+        client_id: args.clientId,
+        client_secret: args.clientSecret,
+        code: args.code,
+        redirect_uri: args.redirectUri,
+      }), deadline)) as unknown as Record<string, unknown>;
+    } catch (err) {
+      const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number; retryAfter?: number; message?: string };
+      if (e.code === ErrorCode.PlatformError) {
+        const error = str(e.data?.error);
+        if (error !== undefined && SLACK_ERROR_CODE.test(error)) return { ok: false, failure: { kind: 'slack_error', error } };
+        return { ok: false, failure: { kind: 'malformed' } };
+      }
+      if (e.code === ErrorCode.RateLimitedError) {
+        const waitMs = (e.retryAfter ?? 1) * 1000;
+        if (attempt === 1 && Date.now() + waitMs < deadline) {
+          await sleep(waitMs);
+          continue;
+        }
+        return { ok: false, failure: { kind: 'unreachable', detail: `rate limited, Retry-After ${e.retryAfter}s` } };
+      }
+      const detail = e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode ?? '?'}` : e.code === 'deadline' ? `timed out after ${timeoutMs} ms` : e.code ?? 'error';
+      return { ok: false, failure: { kind: 'unreachable', detail } };
     }
-    const detail = e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode ?? '?'}` : e.code ?? e.message ?? 'error';
-    return { ok: false, failure: { kind: 'unreachable', detail } };
   }
   const installation = toInstallation(body);
   if (installation === 'no_webhook') return { ok: false, failure: { kind: 'no_webhook' } };

@@ -1,0 +1,57 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+
+/**
+ * Security headers on every answer, and a limit on failed requests per client address. Only failures count
+ * (unknown paths, wrong install secrets, refused callbacks: anything answered 4xx), so a guesser is stopped
+ * while any number of successful installs from one address (an office behind one NAT) go through.
+ */
+export default fp(
+  async (app, opts: { config: Config }) => {
+    const { config } = opts;
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"], // the copy button's script is a file: no inline script anywhere
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000 } : false,
+    });
+
+    const { maxFailures, windowMs } = config.rateLimit;
+    await app.register(rateLimit, { global: false });
+    const failures = app.createRateLimit({ max: maxFailures, timeWindow: windowMs });
+
+    app.addHook('onRequest', async (request, reply) => {
+      const seen = await failures(request, { increment: false });
+      if (seen.isAllowed || seen.remaining > 0) return;
+      return reply
+        .status(429)
+        .header('retry-after', String(seen.ttlInSeconds))
+        .header('cache-control', 'no-store')
+        .type('text/plain; charset=utf-8')
+        .send(`Too many failed requests from this address. Try again in ${seen.ttlInSeconds} seconds.\n`);
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode < 400 || reply.statusCode >= 500 || reply.statusCode === 429) return;
+      const counted = await failures(request);
+      // Logged once: on the failure that uses up the client's allowance for this window.
+      if (!counted.isAllowed && counted.remaining === 0 && !counted.isExceeded) {
+        request.log.warn({ client: counted.key, maxFailures, windowMs }, 'client reached the limit of failed requests');
+      }
+    });
+  },
+  { name: 'security' },
+);
