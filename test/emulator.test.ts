@@ -1,6 +1,8 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import emulatorPlugin from '../src/emulator/plugin.js';
@@ -20,23 +22,24 @@ const REDIRECT = 'http://localhost:9999/slack/callback?from=test';
 
 interface Emu {
   emulator: SlackEmulator;
+  server: FastifyInstance;
   /** http://127.0.0.1:PORT/_emulator */
   base: string;
   clock: { now: number };
 }
 
 /** A standalone emulator on loopback, closed when the test ends. */
-async function startEmulator(t: TestContext): Promise<Emu> {
+async function startEmulator(t: TestContext, serverOptions: FastifyServerOptions = {}): Promise<Emu> {
   const clock = { now: Date.now() };
   const emulator = new SlackEmulator({ apps: [APP, OTHER, CONFIGURED], publicUrl: 'http://unset.invalid', now: () => clock.now });
-  const server = Fastify();
+  const server = Fastify(serverOptions);
   await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => server.close());
   // A trailing slash is trimmed, so webhook URLs never get a double slash.
   emulator.publicUrl = `${address}/_emulator/`;
   assert.equal(emulator.publicUrl, `${address}/_emulator`);
-  return { emulator, base: emulator.publicUrl, clock };
+  return { emulator, server, base: emulator.publicUrl, clock };
 }
 
 function authorizeUrl(emu: Emu, params: Record<string, string>): string {
@@ -563,5 +566,257 @@ describe('encapsulation', () => {
     assert.equal(badJson.statusCode, 400);
     assert.equal(badJson.headers['content-type'], 'application/json; charset=utf-8', 'parent keeps its own error handler');
     assert.equal((await server.inject({ url: '/_emulator/' })).statusCode, 200);
+  });
+});
+
+const CSP_BASE = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'";
+const CSP_TAIL = "; base-uri 'none'; frame-ancestors 'none'";
+
+describe('content security policy and stylesheet', () => {
+  test('pages allow no inline style or script, link the stylesheet, and the consent form may redirect to the app', async (t) => {
+    const emu = await startEmulator(t);
+    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0ACME0001' }));
+    const csp = res.headers.get('content-security-policy') ?? '';
+    // Chromium checks form-action on the redirect after the submit too, so the redirect_uri's origin is listed.
+    assert.equal(csp, `${CSP_BASE} http://localhost:9999${CSP_TAIL}`);
+    assert.ok(!csp.includes('unsafe-inline'));
+    const html = await res.text();
+    assert.ok(!/<style|style=/i.test(html), 'no inline style');
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+    assert.equal(href, '/_emulator/assets/emulator.css');
+
+    const css = await fetch(new URL(href, res.url));
+    assert.equal(css.status, 200);
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.equal(css.headers.get('cache-control'), 'public, max-age=3600');
+    assert.match(await css.text(), /\.banner \{/);
+
+    // Pages without a form, and the app's configured Redirect URL when none is sent.
+    for (const url of [emu.base, `${emu.base}/services/B0NOPE0001`, authorizeUrl(emu, { client_id: APP.clientId, scope: 'x', redirect_uri: REDIRECT })]) {
+      const page = await fetch(url);
+      assert.equal(page.headers.get('content-security-policy'), `${CSP_BASE}${CSP_TAIL}`, url);
+      assert.match(await page.text(), /href="\/_emulator\/assets\/emulator\.css"/);
+    }
+    const configured = await fetch(authorizeUrl(emu, { client_id: CONFIGURED.clientId, scope: 'incoming-webhook', team: 'T0ACME0001' }));
+    assert.equal(configured.headers.get('content-security-policy'), `${CSP_BASE} http://localhost:9999${CSP_TAIL}`);
+  });
+
+  test("replaces a parent's helmet policy and follows the prefix it is mounted under", async (t) => {
+    const emulator = new SlackEmulator({ apps: [APP], publicUrl: 'http://localhost/slack-emu' });
+    const server = Fastify();
+    t.after(() => server.close());
+    await server.register(fastifyHelmet);
+    server.get('/', async () => 'main app');
+    await server.register(emulatorPlugin, { emulator, prefix: '/slack-emu' });
+    const main = await server.inject({ url: '/' });
+    assert.match(String(main.headers['content-security-policy']), /form-action 'self'(;|$)/);
+    const query = new URLSearchParams({ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'https://app.example/cb', team: 'T0ACME0001' });
+    const consentPage = await server.inject({ url: `/slack-emu/oauth/v2/authorize?${query.toString()}` });
+    assert.equal(consentPage.headers['content-security-policy'], `${CSP_BASE} https://app.example${CSP_TAIL}`);
+    assert.match(consentPage.body, /<link rel="stylesheet" href="\/slack-emu\/assets\/emulator\.css">/);
+    const css = await server.inject({ url: '/slack-emu/assets/emulator.css' });
+    assert.equal(css.statusCode, 200);
+    assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+  });
+});
+
+describe('fault injection', () => {
+  // After a client abort, fetch opens a spare connection that sends nothing; Node's server.close() waits for it
+  // until a keep-alive timeout (seconds), so tests that abort close every connection at the end.
+  const ABORTING = { forceCloseConnections: true };
+
+  async function exchangeRes(emu: Emu, code: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${emu.base}/api/oauth.v2.access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code, redirect_uri: REDIRECT, ...credentials() }).toString(),
+      ...init,
+    });
+  }
+
+  /** Waits until the emulator has taken every queued fault, i.e. the faulted request has reached it. */
+  async function faultsTaken(emu: Emu): Promise<void> {
+    for (let i = 0; i < 200 && emu.emulator.pendingFaults().length > 0; i++) await sleep(10);
+    assert.deepEqual(emu.emulator.pendingFaults(), []);
+  }
+
+  test('a 429 answers ratelimited JSON with Retry-After and leaves the code usable', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 429 });
+    const limited = await exchangeRes(emu, code);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '1');
+    assert.equal(limited.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(await limited.json(), { ok: false, error: 'ratelimited' });
+    emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 429, retryAfter: 30 });
+    assert.equal((await exchangeRes(emu, code)).headers.get('retry-after'), '30');
+    assert.equal(((await (await exchangeRes(emu, code)).json()) as Json).ok, true, 'the code was not consumed');
+    assert.equal(emu.emulator.webhooks().length, 1);
+  });
+
+  test('5xx faults answer an HTML error page (or the given body), `times` in a row, and leave the code usable', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 503 }, 2);
+    emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 500, body: '{"ok":false,"error":"internal_error"}' });
+    for (let i = 0; i < 2; i++) {
+      const res = await exchangeRes(emu, code);
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.match(await res.text(), /<h1>503 Service Unavailable<\/h1>/);
+      assert.equal(res.headers.get('retry-after'), null);
+    }
+    const custom = await exchangeRes(emu, code);
+    assert.equal(custom.status, 500);
+    assert.deepEqual(await custom.json(), { ok: false, error: 'internal_error' });
+    assert.equal(((await (await exchangeRes(emu, code)).json()) as Json).ok, true);
+  });
+
+  test('malformed answers 200 application/json that is not JSON, and leaves the code usable', async (t) => {
+    const emu = await startEmulator(t);
+    const code = await issueCode(emu);
+    emu.emulator.failNext('oauth.v2.access', { kind: 'malformed' });
+    const res = await exchangeRes(emu, code);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    await assert.rejects(res.json(), SyntaxError);
+    assert.equal(((await (await exchangeRes(emu, code)).json()) as Json).ok, true);
+  });
+
+  test('delay answers normally later, and consumes the code even when the client gave up waiting', async (t) => {
+    const emu = await startEmulator(t, ABORTING);
+    const code = await issueCode(emu);
+    emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 200 });
+    const started = performance.now();
+    const res = await exchangeRes(emu, code);
+    assert.ok(performance.now() - started >= 190, 'waited');
+    assert.equal(((await res.json()) as Json).ok, true);
+
+    const late = await issueCode(emu, { channel: 'C0ACME0003' });
+    emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 300 });
+    await assert.rejects(exchangeRes(emu, late, { signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' });
+    for (let i = 0; i < 100 && emu.emulator.webhooks().length < 2; i++) await sleep(20);
+    assert.deepEqual(emu.emulator.webhooks().map((w) => w.channelId), ['C0ACME0002', 'C0ACME0003'], 'Slack still installed');
+    assert.deepEqual(await (await exchangeRes(emu, late)).json(), { ok: false, error: 'invalid_code' });
+  });
+
+  test('hang never answers, so the client times out; the next request is normal', async (t) => {
+    const emu = await startEmulator(t, ABORTING);
+    const { access_token: token } = await install(emu);
+    emu.emulator.failNext('auth.test', { kind: 'hang' });
+    const authTest = (signal?: AbortSignal): Promise<Response> =>
+      fetch(`${emu.base}/api/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal });
+    const started = performance.now();
+    await assert.rejects(authTest(AbortSignal.timeout(300)), { name: 'TimeoutError' });
+    assert.ok(performance.now() - started >= 290);
+    assert.equal(((await (await authTest()).json()) as Json).ok, true);
+  });
+
+  test('server.close() returns promptly with a hung request and a long delay in flight', { timeout: 5000 }, async (t) => {
+    // Default close options on purpose: only the emulator's own preClose hook can end these requests.
+    const emu = await startEmulator(t);
+    emu.emulator.failNext('auth.test', { kind: 'hang' });
+    const hung = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
+    await faultsTaken(emu);
+    emu.emulator.failNext('auth.test', { kind: 'delay', ms: 60_000 });
+    const delayed = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
+    await faultsTaken(emu);
+    const started = performance.now();
+    await emu.server.close();
+    assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`);
+    await assert.rejects(hung, TypeError);
+    // The delayed request is answered at once on shutdown rather than dropped.
+    assert.deepEqual(await (await delayed).json(), { ok: false, error: 'not_authed' });
+  });
+
+  test('reset drops the connection without an answer; webhook faults apply to POST /services/…', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    emu.emulator.failNext('webhook', { kind: 'reset' });
+    emu.emulator.failNext('webhook', { kind: 'status', status: 429, retryAfter: 2 });
+    await assert.rejects(postJson(hook.url, '{"text":"lost"}'), TypeError);
+    const limited = await postJson(hook.url, '{"text":"limited"}');
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '2');
+    await expectPlain(await postJson(hook.url, '{"text":"delivered"}'), 200, 'ok');
+    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['delivered']);
+
+    emu.emulator.failNext('oauth.v2.access', { kind: 'reset' });
+    const code = await issueCode(emu);
+    await assert.rejects(exchangeRes(emu, code), TypeError);
+    assert.equal(((await (await exchangeRes(emu, code)).json()) as Json).ok, true, 'a reset does not consume the code');
+  });
+
+  test('faults play in order per method, clearFaults drops them, and failNext refuses invalid faults', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    emu.emulator.failNext('webhook', { kind: 'status', status: 500 });
+    emu.emulator.failNext('webhook', { kind: 'malformed' });
+    emu.emulator.failNext('auth.test', { kind: 'hang' });
+    assert.equal((await postJson(hook.url, '{"text":"a"}')).status, 500);
+    assert.equal(await (await postJson(hook.url, '{"text":"b"}')).text(), '<html>oops');
+    assert.deepEqual(emu.emulator.pendingFaults(), [{ method: 'auth.test', fault: { kind: 'hang' }, times: 1 }]);
+    emu.emulator.clearFaults();
+    assert.deepEqual(emu.emulator.pendingFaults(), []);
+    assert.deepEqual(await exchangeLike(emu, 'auth.test', {}), { ok: false, error: 'not_authed' });
+    await expectPlain(await postJson(hook.url, '{"text":"c"}'), 200, 'ok');
+
+    assert.throws(() => emu.emulator.failNext('webhook', { kind: 'status', status: 99 }), TypeError);
+    assert.throws(() => emu.emulator.failNext('webhook', { kind: 'delay', ms: -1 }), TypeError);
+    assert.throws(() => emu.emulator.failNext('webhook', { kind: 'hang' }, 0), TypeError);
+    assert.throws(() => emu.emulator.failNext('nope' as 'webhook', { kind: 'hang' }), TypeError);
+    assert.deepEqual(emu.emulator.pendingFaults(), []);
+  });
+
+  test('POST and DELETE /control/faults queue and clear faults over HTTP, validating strictly', async (t) => {
+    const emu = await startEmulator(t);
+    const control = `${emu.base}/control/faults`;
+    const queued = await postJson(control, JSON.stringify({ method: 'oauth.v2.access', fault: { kind: 'status', status: 503, retryAfter: 5 }, times: 2 }));
+    assert.equal(queued.status, 204);
+    assert.equal((await postJson(control, JSON.stringify({ method: 'webhook', fault: { kind: 'delay', ms: 10 } }))).status, 204);
+    assert.deepEqual(emu.emulator.pendingFaults(), [
+      { method: 'oauth.v2.access', fault: { kind: 'status', status: 503, retryAfter: 5 }, times: 2 },
+      { method: 'webhook', fault: { kind: 'delay', ms: 10 }, times: 1 },
+    ]);
+    const code = await issueCode(emu);
+    const res = await exchangeRes(emu, code);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '5');
+
+    const cleared = await fetch(control, { method: 'DELETE' });
+    assert.equal(cleared.status, 204);
+    assert.deepEqual(emu.emulator.pendingFaults(), []);
+    assert.equal(((await (await exchangeRes(emu, code)).json()) as Json).ok, true);
+
+    const bad: Array<[string, string?]> = [
+      ['{"method":"auth.test","fault":{"kind":"hang"}}', 'text/plain'],
+      ['{"method":"auth.test","fault":{"kind":"hang"}'],
+      ['[]'],
+      ['null'],
+      ['{"method":"chat.postMessage","fault":{"kind":"hang"}}'],
+      ['{"method":"auth.test"}'],
+      ['{"method":"auth.test","fault":{"kind":"explode"}}'],
+      ['{"method":"auth.test","fault":{"kind":"hang","ms":5}}'],
+      ['{"method":"auth.test","fault":{"kind":"hang"},"extra":1}'],
+      ['{"method":"auth.test","fault":{"kind":"hang"},"times":0}'],
+      ['{"method":"auth.test","fault":{"kind":"hang"},"times":1.5}'],
+      ['{"method":"auth.test","fault":{"kind":"hang"},"times":"2"}'],
+      ['{"method":"auth.test","fault":{"kind":"status","status":"429"}}'],
+      ['{"method":"auth.test","fault":{"kind":"status","status":600}}'],
+      ['{"method":"auth.test","fault":{"kind":"status","status":500,"body":5}}'],
+      ['{"method":"auth.test","fault":{"kind":"status","status":429,"retryAfter":-1}}'],
+      ['{"method":"auth.test","fault":{"kind":"delay"}}'],
+      ['{"method":"auth.test","fault":{"kind":"delay","ms":1e9}}'],
+    ];
+    for (const [body, type] of bad) {
+      const answer = await postJson(control, body, type);
+      assert.equal(answer.status, 400, body);
+      assert.equal(answer.headers.get('content-type'), 'application/json; charset=utf-8');
+      const json = (await answer.json()) as Json;
+      assert.equal(json.error, 'invalid_fault', body);
+      assert.equal(typeof json.message, 'string');
+    }
+    assert.deepEqual(emu.emulator.pendingFaults(), []);
   });
 });

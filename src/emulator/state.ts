@@ -1,3 +1,4 @@
+import { checkFault, checkTimes, FAULT_METHODS, type Fault, type FaultMethod } from './faults.js';
 import { authorizationCode, botToken, randomId, safeEqual, webhookSecret } from './random.js';
 
 /** A Slack app registered with the emulator (what Slack's App Management page would hold). */
@@ -87,6 +88,7 @@ export const MAX_CHANNEL_NAME = 80;
 const MAX_MESSAGES = 200;
 const MAX_PENDING_CODES = 1000;
 const MAX_WEBHOOKS = 1000;
+const MAX_QUEUED_FAULTS = 100;
 export const MAX_CHANNELS_PER_WORKSPACE = 50;
 
 const SEED_WORKSPACES: Workspace[] = [
@@ -137,6 +139,7 @@ export class SlackEmulator {
   private readonly bots = new Map<string, BotInstall>();
   private readonly hooks = new Map<string, StoredWebhook>();
   private readonly received: ReceivedMessage[] = [];
+  private readonly faults = new Map<FaultMethod, Array<{ fault: Fault; times: number }>>();
 
   /** Settable after construction, since tests learn their port only after listen(). */
   get publicUrl(): string {
@@ -276,6 +279,37 @@ export class SlackEmulator {
   /** Received messages, oldest first, optionally for one channel. */
   messages(channelId?: string): ReceivedMessage[] {
     return this.received.filter((m) => channelId === undefined || m.channelId === channelId).map((m) => ({ ...m }));
+  }
+
+  /** Queues a fault for the next `times` requests to `method`; queued faults play in order. Throws on an invalid fault. */
+  failNext(method: FaultMethod, fault: Fault, times = 1): void {
+    if (!(FAULT_METHODS as readonly string[]).includes(method)) throw new TypeError(`method must be one of ${FAULT_METHODS.join(', ')}`);
+    const checked = checkFault(fault);
+    const count = checkTimes(times);
+    if (typeof checked === 'string') throw new TypeError(checked);
+    if (typeof count === 'string') throw new TypeError(count);
+    const queue = this.faults.get(method) ?? [];
+    if (queue.length >= MAX_QUEUED_FAULTS) throw new RangeError(`at most ${MAX_QUEUED_FAULTS} faults can be queued per method`);
+    queue.push({ fault: checked, times: count });
+    this.faults.set(method, queue);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Faults still queued, grouped by method, each group in the order it will play. */
+  pendingFaults(): Array<{ method: FaultMethod; fault: Fault; times: number }> {
+    return [...this.faults].flatMap(([method, queue]) => queue.map((q) => ({ method, fault: structuredClone(q.fault), times: q.times })));
+  }
+
+  /** The fault the next request to `method` must play, if any (used up as it is taken). */
+  takeFault(method: FaultMethod): Fault | undefined {
+    const queue = this.faults.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    if (--head.times === 0) queue.shift();
+    return structuredClone(head.fault);
   }
 
   private findChannel(team: Workspace, channelId: string): Channel | undefined {

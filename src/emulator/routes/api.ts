@@ -1,20 +1,24 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiFields, queryFields, type Fields } from '../body.js';
+import { playFault } from '../faults.js';
+import type { EmulatorRouteOptions } from '../plugin.js';
 import { safeEqual } from '../random.js';
 import type { SlackEmulator } from '../state.js';
 
 type ApiAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
 
 /** Slack's Web API: `oauth.v2.access` and `auth.test`. Errors are HTTP 200 with `ok:false`, as on Slack. */
-export default async function apiRoutes(app: FastifyInstance, opts: { emulator: SlackEmulator }): Promise<void> {
-  const { emulator } = opts;
+export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRouteOptions): Promise<void> {
+  const { emulator, closing } = opts;
 
   app.route({
     method: ['GET', 'POST'],
     url: '/api/:method',
-    handler: async (request, reply): Promise<ApiAnswer> => {
+    handler: async (request, reply): Promise<ApiAnswer | FastifyReply> => {
       const { method } = request.params as { method: string };
       if (method !== 'oauth.v2.access' && method !== 'auth.test') return { ok: false, error: 'unknown_method', req_method: method };
+      // An injected fault comes first, before the body is even looked at, as when Slack itself has trouble.
+      if (await playFault(emulator.takeFault(method), request, reply, closing)) return reply;
       const parsed = request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : apiFields(request);
       if (!parsed.ok) return { ok: false, error: parsed.error };
       if (method === 'oauth.v2.access') return oauthV2Access(emulator, request, parsed.fields);

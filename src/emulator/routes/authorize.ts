@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeUtf8, formFields, mediaType, queryFields, rawBody, type Fields } from '../body.js';
-import { errorPage, renderPage } from '../html.js';
+import { allowFormRedirect, errorPage, renderPage } from '../html.js';
 import { MAX_CHANNEL_NAME, MAX_CHANNELS_PER_WORKSPACE, type EmulatorApp, type SlackEmulator, type Workspace } from '../state.js';
 
 /** Slack's consent page: GET shows the workspace picker or the channel step, POST answers Allow/Cancel. */
@@ -24,6 +24,7 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
         workspaces,
       });
     }
+    allowFormRedirect(reply, params.redirectTarget);
     return renderPage(reply, 200, 'consent', {
       title: `Install ${params.app.name}`,
       appName: params.app.name,

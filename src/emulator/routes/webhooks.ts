@@ -1,16 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeUtf8, formFields, mediaType, rawBody } from '../body.js';
+import { playFault } from '../faults.js';
 import { errorPage, renderPage } from '../html.js';
-import type { SlackEmulator } from '../state.js';
+import type { EmulatorRouteOptions } from '../plugin.js';
 
 const MAX_ATTACHMENTS = 100;
 
 /** Incoming webhooks: the POST endpoint behind each webhook URL, and its configuration page. */
-export default async function webhookRoutes(app: FastifyInstance, opts: { emulator: SlackEmulator }): Promise<void> {
-  const { emulator } = opts;
+export default async function webhookRoutes(app: FastifyInstance, opts: EmulatorRouteOptions): Promise<void> {
+  const { emulator, closing } = opts;
 
   app.post('/services/:teamId/:serviceId/:secret', async (request, reply) => {
     const { teamId, serviceId, secret } = request.params as { teamId: string; serviceId: string; secret: string };
+    // A fault comes before the URL check: a Slack in trouble fails whatever is posted.
+    if (await playFault(emulator.takeFault('webhook'), request, reply, closing)) return reply;
     // Slack checks the URL before the payload: a dead URL answers 404 whatever is posted to it.
     const webhook = emulator.findWebhook(teamId, serviceId, secret);
     if (typeof webhook === 'string') return plain(reply, 404, webhook);
