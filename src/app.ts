@@ -35,7 +35,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config.logLevel) }),
     // One line per request, written below with secrets removed, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
+    bodyLimit: 64 * 1024, // no route here takes more than a small form
+    http: { maxHeaderSize: 16 * 1024 }, // larger headers are answered 431 by Node
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,

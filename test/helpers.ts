@@ -48,6 +48,16 @@ export async function startEmulator(t: TestContext, apps = [TEST_APP]): Promise<
   return { emulator, url: emulator.publicUrl, server };
 }
 
+/** The environment that points a server process at a running emulator, as a real deployment points at Slack. */
+export function emulatorEnv(emu: RunningEmulator): Record<string, string> {
+  return {
+    SLACK_CLIENT_ID: TEST_APP.clientId,
+    SLACK_CLIENT_SECRET: TEST_APP.clientSecret,
+    SLACK_AUTHORIZE_URL: `${emu.url}/oauth/v2/authorize`,
+    SLACK_API_URL: `${emu.url}/api/`,
+  };
+}
+
 export function testConfig(env: Record<string, string>): Config {
   return loadConfig({
     SLACK_CLIENT_ID: TEST_APP.clientId,
@@ -181,6 +191,8 @@ export function webhookUrlFrom(html: string): string {
 
 export interface ServerProcess {
   url: string;
+  /** The working folder: `./data/` holds the database and, without ENCRYPTION_KEY, the key file. */
+  cwd: string;
   installUrl: string;
   /** Everything the process wrote, so far. */
   output: () => string;
@@ -189,9 +201,8 @@ export interface ServerProcess {
 }
 
 /** `npm start`'s command, as a child process in a folder of its own, with the given environment. */
-export async function startServerProcess(t: TestContext, env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(t: TestContext, env: Record<string, string>, cwd = tempDir(t)): Promise<ServerProcess> {
   const { spawn } = await import('node:child_process');
-  const cwd = tempDir(t);
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_PATH|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k)));
   const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'src', 'server.js')], {
@@ -215,6 +226,7 @@ export async function startServerProcess(t: TestContext, env: Record<string, str
   });
   return {
     url: new URL(installUrl).origin,
+    cwd,
     installUrl,
     output: () => output,
     stop: async (signal = 'SIGTERM') => { child.kill(signal); return exited; },

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import type { Fault } from '../src/emulator/faults.js';
+import { loggerOptions } from '../src/logger.js';
+import { Browser, install, startApp, startEmulator, webhookUrlFrom } from './helpers.js';
+
+async function withFault(t: Parameters<typeof startApp>[0], fault: Fault, env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk: Buffer, _e, done) { lines.push(chunk.toString()); done(); } });
+  const emu = await startEmulator(t);
+  const { app } = await startApp(t, { LOG_LEVEL: 'info', ...env }, { emu, logger: { logger: { ...loggerOptions('info'), stream } } });
+  emu.emulator.failNext('oauth.v2.access', fault);
+  const started = Date.now();
+  const result = await install(new Browser(), app.installUrl);
+  return { ...result, ms: Date.now() - started, app, logs: lines.join('') };
+}
+
+function assertUnreachablePage(r: { res: Response; html: string; app: { store: { installations: { count(): number } } } }) {
+  assert.equal(r.res.status, 502, r.html);
+  assert.match(r.html, /Slack could not be reached/);
+  assert.match(r.html, /id="retry"/);
+  assert.equal(r.app.store.installations.count(), 0, 'nothing stored');
+}
+
+test('a 429 whose Retry-After fits in the timeout is retried once, and the install completes', async (t) => {
+  const r = await withFault(t, { kind: 'status', status: 429, retryAfter: 1 });
+  assert.equal(r.res.status, 200, r.html);
+  assert.ok(webhookUrlFrom(r.html));
+  assert.ok(r.ms >= 1000, `waited for Retry-After (${r.ms} ms)`);
+  assert.equal(r.app.store.installations.count(), 1);
+});
+
+test('a 429 whose Retry-After does not fit in SLACK_TIMEOUT_MS ends on the could-not-be-reached page at once', async (t) => {
+  const r = await withFault(t, { kind: 'status', status: 429, retryAfter: 30 }, { SLACK_TIMEOUT_MS: '2000' });
+  assertUnreachablePage(r);
+  assert.ok(r.ms < 1500, `${r.ms} ms`);
+  assert.match(r.logs, /rate limited/);
+});
+
+test('two 429s in a row are not retried twice', async (t) => {
+  const emu = await startEmulator(t);
+  const { app } = await startApp(t, {}, { emu });
+  emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 429, retryAfter: 1 }, 2);
+  assertUnreachablePage({ ...(await install(new Browser(), app.installUrl)), app });
+});
+
+for (const [name, fault] of [
+  ['a 500 answer', { kind: 'status', status: 500 }],
+  ['a 503 answer', { kind: 'status', status: 503 }],
+  ['an answer that is not JSON', { kind: 'malformed' }],
+  ['a connection reset', { kind: 'reset' }],
+] as Array<[string, Fault]>) {
+  test(`${name} from oauth.v2.access ends on the could-not-be-reached page, with the reason in the log`, async (t) => {
+    const r = await withFault(t, fault);
+    assertUnreachablePage(r);
+    assert.match(r.logs, /"reason":"(unreachable|malformed)/);
+  });
+}
+
+test('Slack not answering within SLACK_TIMEOUT_MS ends on the could-not-be-reached page in time', async (t) => {
+  const r = await withFault(t, { kind: 'hang' }, { SLACK_TIMEOUT_MS: '700' });
+  assertUnreachablePage(r);
+  assert.ok(r.ms >= 600 && r.ms < 5000, `${r.ms} ms`);
+  assert.match(r.logs, /unreachable/);
+});
