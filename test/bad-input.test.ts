@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { INSTALL_SECRET, startApp } from './helpers.js';
 
-const ROUTES = ['/slack/install/', `/slack/install/${INSTALL_SECRET}`, '/slack/oauth_redirect', '/healthz', '/assets/', '/assets/copy.js', '/', '/_emulator/'];
+const ROUTES = ['/slack/install/', `/slack/install/${INSTALL_SECRET}`, '/slack/oauth_redirect', '/healthz', '/assets/', '/assets/copy.js', '/',
+  '/_emulator/', '/_emulator/oauth/v2/authorize', '/_emulator/api/oauth.v2.access', '/_emulator/api/auth.test',
+  '/_emulator/services/T0ACME0001/B0000000001/', '/_emulator/services/', '/_emulator/control/faults', '/_emulator/assets/'];
 const KEYS = ['code', 'state', 'error', 'error_description', 'team', 'x'];
 
 // Text that stresses parsers: any unicode, lone surrogates, percent-escapes (valid, invalid, overlong UTF-8).
@@ -33,8 +35,10 @@ const requestArb = fc.record({
   body: fc.option(fc.string({ maxLength: 2000 })),
 });
 
-test('a thousand and more random, huge, repeated and malformed requests all get a 4xx (or a normal answer), never a 5xx', async (t) => {
-  const { app } = await startApp(t, { RATE_LIMIT_FAILURES: '1000000' });
+for (const demo of [false, true]) test(`${demo ? 'demo mode' : 'with Slack credentials'}: a thousand and more random, huge, repeated and malformed requests all get a 4xx (or a normal answer), never a 5xx`, async (t) => {
+  // Demo mode adds the emulator's routes; the same rules hold for them.
+  const { app } = await startApp(t, { RATE_LIMIT_FAILURES: '1000000', ...(demo ? { SLACK_CLIENT_ID: '', SLACK_CLIENT_SECRET: '' } : {}) });
+  assert.equal(app.config.demo, demo);
   const before = app.store.installations.count();
   let requests = 0;
   await fc.assert(
