@@ -20,6 +20,16 @@ export interface InstallationRecord {
   scopes: string[];
   installerUserId: string | null;
   installedAt: Date;
+  /** Set when Slack told us the app was removed, a check found the webhook dead, or the operator revoked it. */
+  revokedAt: Date | null;
+  revokedReason: string | null;
+}
+
+export interface InstallationFilter {
+  teamId?: string;
+  channelId?: string;
+  /** true: only revoked; false: only active; undefined: both. */
+  revoked?: boolean;
 }
 
 interface Row {
@@ -40,6 +50,8 @@ interface Row {
   installer_user_id: string | null;
   installed_at: number;
   key_id: string | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
 }
 
 // Associated data for each sealed column: a ciphertext copied into another column does not open.
@@ -69,6 +81,8 @@ function toRecord(row: Row, box: SecretBox): InstallationRecord {
     scopes: row.scopes === '' ? [] : row.scopes.split(','),
     installerUserId: row.installer_user_id,
     installedAt: new Date(row.installed_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    revokedReason: row.revoked_reason,
   };
 }
 
@@ -89,11 +103,17 @@ export class InstallationsRepository implements InstallationStore {
   readonly #latestForTeam;
   readonly #latestForEnterprise;
   readonly #count;
+  readonly #list;
+  readonly #revokeOne;
+  readonly #revokeTeam;
+  readonly #revokeEnterprise;
+  readonly #revokeUsers;
+  readonly #prune;
 
   constructor(db: Db, box: SecretBox) {
     this.#db = db;
     this.#box = box;
-    this.#insert = db.prepare<Omit<Row, 'id'>, never>(`
+    this.#insert = db.prepare<Omit<Row, 'id' | 'revoked_at' | 'revoked_reason'>, never>(`
       INSERT INTO installations (team_id, team_name, enterprise_id, enterprise_name, is_enterprise_install,
         channel_id, channel_name, webhook_url, configuration_url, app_id, bot_user_id, bot_token, scopes,
         installer_user_id, installed_at, key_id)
@@ -109,10 +129,28 @@ export class InstallationsRepository implements InstallationStore {
     this.#keyIds = db.prepare<[], { key_id: string }>('SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL');
     this.#byId = db.prepare<[number], Row>('SELECT * FROM installations WHERE id = ?');
     this.#latestForTeam = db.prepare<[string], Row>(
-      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 ORDER BY installed_at DESC, id DESC LIMIT 1');
+      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1');
     this.#latestForEnterprise = db.prepare<[string], Row>(
-      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 ORDER BY installed_at DESC, id DESC LIMIT 1');
+      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1');
     this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM installations');
+    this.#list = db.prepare<{ team_id: string | null; channel_id: string | null; revoked: number | null }, Row>(`
+      SELECT * FROM installations
+      WHERE (@team_id IS NULL OR team_id = @team_id) AND (@channel_id IS NULL OR channel_id = @channel_id)
+        AND (@revoked IS NULL OR (revoked_at IS NOT NULL) = @revoked)
+      ORDER BY id`);
+    // Every revocation touches active rows only, so a repeated event or command changes nothing.
+    this.#revokeOne = db.prepare<[number, string, number], never>(
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
+    this.#revokeTeam = db.prepare<[number, string, string], never>(
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL');
+    this.#revokeEnterprise = db.prepare<[number, string, string], never>(
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL');
+    this.#revokeUsers = db.prepare<{ at: number; reason: string; team_id: string | null; enterprise_id: string | null; bots: string; users: string }, never>(`
+      UPDATE installations SET revoked_at = @at, revoked_reason = @reason
+      WHERE revoked_at IS NULL
+        AND ((is_enterprise_install = 0 AND team_id = @team_id) OR (is_enterprise_install = 1 AND enterprise_id = @enterprise_id))
+        AND (bot_user_id IN (SELECT value FROM json_each(@bots)) OR installer_user_id IN (SELECT value FROM json_each(@users)))`);
+    this.#prune = db.prepare<[number], never>('DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?');
   }
 
   async storeInstallation(installation: Installation): Promise<void> {
@@ -162,6 +200,47 @@ export class InstallationsRepository implements InstallationStore {
 
   count(): number {
     return this.#count.get()!.n;
+  }
+
+  list(filter: InstallationFilter = {}): InstallationRecord[] {
+    return this.#list.all({
+      team_id: filter.teamId ?? null,
+      channel_id: filter.channelId ?? null,
+      revoked: filter.revoked === undefined ? null : Number(filter.revoked),
+    }).map((row) => toRecord(row, this.#box));
+  }
+
+  /** Marks one installation revoked; false when it does not exist or was revoked already. */
+  revoke(id: number, reason: string, at = new Date()): boolean {
+    return this.#revokeOne.run(at.getTime(), reason, id).changes > 0;
+  }
+
+  /** `app_uninstalled`: every active installation of a workspace, or of an org for org-wide installs. */
+  revokeWorkspace(where: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }, reason: string, at = new Date()): number {
+    if (where.isEnterpriseInstall) return where.enterpriseId === undefined ? 0 : this.#revokeEnterprise.run(at.getTime(), reason, where.enterpriseId).changes;
+    return where.teamId === undefined ? 0 : this.#revokeTeam.run(at.getTime(), reason, where.teamId).changes;
+  }
+
+  /** `tokens_revoked`: active installations whose bot user or installing user is named. */
+  revokeByUsers(
+    where: { teamId?: string; enterpriseId?: string },
+    users: { botUserIds: string[]; installerUserIds: string[] },
+    reason: string,
+    at = new Date(),
+  ): number {
+    return this.#revokeUsers.run({
+      at: at.getTime(),
+      reason,
+      team_id: where.teamId ?? null,
+      enterprise_id: where.enterpriseId ?? null,
+      bots: JSON.stringify(users.botUserIds),
+      users: JSON.stringify(users.installerUserIds),
+    }).changes;
+  }
+
+  /** Deletes installations revoked before `date`; returns how many. Active ones are never deleted. */
+  pruneRevokedBefore(date: Date): number {
+    return this.#prune.run(date.getTime()).changes;
   }
 
   /** Key ids that rows are sealed under but that are not configured: such rows could not be read. */

@@ -1,0 +1,59 @@
+// Talking to an incoming webhook: a test message, and a liveness check that posts nothing into the channel.
+
+/** Bodies with which Slack says a webhook is gone for good (any 4xx but 429); see shared Slack notes §3.3. */
+const DEAD = new Set(['no_service', 'channel_not_found', 'channel_is_archived', 'invalid_token', 'action_prohibited', 'no_team', 'team_disabled']);
+/** An empty payload is refused with these while the webhook lives, and nothing is posted. */
+const LIVE_REFUSALS = new Set(['no_text', 'invalid_payload']);
+
+export type WebhookAnswer =
+  | { kind: 'answered'; status: number; body: string }
+  | { kind: 'unreachable'; detail: string };
+
+/** One POST with a JSON payload; never throws, never follows a redirect. */
+export async function postToWebhook(url: string, payload: object, timeoutMs: number): Promise<WebhookAnswer> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.text()).trim().slice(0, 200);
+    return { kind: 'answered', status: res.status, body };
+  } catch (err) {
+    const e = err as { name?: string; cause?: { code?: string } };
+    return { kind: 'unreachable', detail: e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.name ?? 'error' };
+  }
+}
+
+export type WebhookCheck =
+  | { outcome: 'live' }
+  | { outcome: 'dead'; reason: string }
+  | { outcome: 'unknown'; detail: string };
+
+/**
+ * Tells a live webhook from a dead one without posting a message: Slack refuses an empty payload with 400
+ * `no_text` while the webhook lives, and answers `no_service`, `channel_is_archived`, … once it is gone.
+ * Anything else (timeouts, 5xx, 429, a redirect) says nothing about the webhook.
+ */
+export async function checkWebhook(url: string, timeoutMs: number): Promise<WebhookCheck> {
+  const answer = await postToWebhook(url, {}, timeoutMs);
+  if (answer.kind === 'unreachable') return { outcome: 'unknown', detail: answer.detail };
+  const { status, body } = answer;
+  if (status === 200 || (status === 400 && LIVE_REFUSALS.has(body))) return { outcome: 'live' };
+  if (status >= 400 && status < 500 && status !== 429 && DEAD.has(body)) return { outcome: 'dead', reason: body };
+  return { outcome: 'unknown', detail: `HTTP ${status}${/^[a-z_]{1,64}$/.test(body) ? ` ${body}` : ''}` };
+}
+
+export type TestMessageResult = { ok: true } | { ok: false; reason: string; dead: boolean };
+
+/** Posts the landing page's test message and says what Slack answered. */
+export async function sendTestMessage(url: string, channel: string, timeoutMs: number): Promise<TestMessageResult> {
+  const text = `:wave: Hello ${channel}! This webhook works: messages sent to it will appear here.`;
+  const answer = await postToWebhook(url, { text }, timeoutMs);
+  if (answer.kind === 'unreachable') return { ok: false, reason: `Slack could not be reached (${answer.detail})`, dead: false };
+  if (answer.status === 200) return { ok: true };
+  const code = /^[a-z_]{1,64}$/.test(answer.body) ? answer.body : `HTTP ${answer.status}`;
+  return { ok: false, reason: code, dead: answer.status !== 429 && answer.status < 500 && DEAD.has(answer.body) };
+}
