@@ -46,12 +46,22 @@ for (const demo of [false, true]) test(`${demo ? 'demo mode' : 'with Slack crede
       requests++;
       const headers: Record<string, string> = { ...r.headers };
       if (r.cookie !== null) headers.cookie = r.cookie;
-      const res = await app.inject({
-        method: r.method as 'GET',
-        url: r.query === '' ? r.path : `${r.path}?${r.query}`,
-        headers,
-        ...(r.body !== null && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}),
-      });
+      const url = r.query === '' ? r.path : `${r.path}?${r.query}`;
+      let res;
+      try {
+        res = await app.inject({
+          method: r.method as 'GET',
+          url,
+          headers,
+          ...(r.body !== null && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}),
+        });
+      } catch (err) {
+        // light-my-request parses the URL with WHATWG rules and refuses some (`/\\`); a real socket takes them.
+        if ((err as { code?: string }).code !== 'ERR_INVALID_URL') throw err;
+        const status = await raw(app.config.port, Buffer.from(`${r.method} ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1'));
+        assert.match(status, /^HTTP\/1\.1 [1-4]\d\d /, `${r.method} ${url.slice(0, 80)} → ${status}`);
+        return;
+      }
       assert.ok(res.statusCode < 500, `${r.method} ${r.path.slice(0, 80)} → ${res.statusCode}: ${res.body.slice(0, 200)}`);
       if (res.statusCode >= 400 && r.method !== 'HEAD') {
         assert.ok(res.body.length > 0, 'an error says something');
