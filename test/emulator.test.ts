@@ -1,15 +1,19 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
+import { EventDeliveryError } from '../src/emulator/events.js';
 import emulatorPlugin from '../src/emulator/plugin.js';
-import { CODE_TTL_MS, SlackEmulator, type EmulatorApp } from '../src/emulator/state.js';
+import { signSlackRequest } from '../src/emulator/signing.js';
+import { CODE_TTL_MS, EmulatorError, SlackEmulator, type EmulatorApp, type WebhookError } from '../src/emulator/state.js';
 import { viewsDir } from '../src/paths.js';
 
-const APP: EmulatorApp = { clientId: '1111.2222', clientSecret: 'app-secret', appId: 'A0TEST0001', name: 'Webhook Installer' };
+const SIGNING_SECRET = 'test-signing-secret-0123456789ab';
+const APP: EmulatorApp = { clientId: '1111.2222', clientSecret: 'app-secret', appId: 'A0TEST0001', name: 'Webhook Installer', signingSecret: SIGNING_SECRET, verificationToken: 'vErIfIcAtIoNtOkEn' };
 const OTHER: EmulatorApp = { clientId: '3333.4444', clientSecret: 'other-secret', appId: 'A0OTHER001', name: 'Other App' };
 const CONFIGURED: EmulatorApp = {
   clientId: '5555.6666',
@@ -818,5 +822,473 @@ describe('fault injection', () => {
       assert.equal(typeof json.message, 'string');
     }
     assert.deepEqual(emu.emulator.pendingFaults(), []);
+  });
+});
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  json: Json;
+}
+
+/** A stand-in for the app's POST /slack/events: keeps the raw body and headers, echoes url_verification challenges. */
+async function startReceiver(t: TestContext, status = 200): Promise<{ url: string; received: Received[] }> {
+  const server = Fastify();
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const received: Received[] = [];
+  server.post('/slack/events', async (request, reply) => {
+    const raw = request.body as string;
+    const json = JSON.parse(raw) as Json;
+    received.push({ headers: { ...request.headers }, raw, json });
+    if (json.type === 'url_verification') return reply.type('text/plain').send(json.challenge);
+    return reply.code(status).send('');
+  });
+  const address = await server.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => server.close());
+  return { url: `${address}/slack/events`, received };
+}
+
+/** Slack's check, written out with node:crypto rather than through the emulator's own signing code. */
+function signatureValid(secret: string, received: Received): boolean {
+  const timestamp = received.headers['x-slack-request-timestamp'];
+  const signature = received.headers['x-slack-signature'];
+  const expected = `v0=${createHmac('sha256', secret).update(`v0:${String(timestamp)}:${received.raw}`).digest('hex')}`;
+  return typeof signature === 'string' && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+}
+
+function authTestWith(emu: Emu, token: string): Promise<Json> {
+  return exchangeLike(emu, 'auth.test', { token });
+}
+
+describe('events: request signing and delivery', () => {
+  test("signSlackRequest matches Slack's official test vector", () => {
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    const expected = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
+    assert.equal(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body), expected);
+    assert.equal(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', '1531420618', Buffer.from(body)), expected);
+  });
+
+  test('sendEvent POSTs the exact JSON, signed with the app secret and timestamp, to the events URL', async (t) => {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t);
+    emu.emulator.setEventsUrl(APP.appId, receiver.url);
+    emu.clock.now = 1_700_000_000_500;
+    const envelope = emu.emulator.eventCallback('T0ACME0001', APP.appId, { type: 'app_uninstalled' });
+    assert.deepEqual(await emu.emulator.sendEvent(APP.appId, envelope), { status: 200, body: '' });
+
+    const [got] = receiver.received;
+    assert.ok(got);
+    assert.equal(got.raw, JSON.stringify(envelope));
+    assert.equal(got.headers['content-type'], 'application/json');
+    assert.equal(got.headers['x-slack-request-timestamp'], '1700000000');
+    assert.match(String(got.headers['x-slack-signature']), /^v0=[0-9a-f]{64}$/);
+    assert.ok(signatureValid(SIGNING_SECRET, got));
+    assert.equal(got.headers['x-slack-retry-num'], undefined);
+    const { event_id: eventId, ...rest } = got.json;
+    assert.match(eventId, /^Ev[A-Z0-9]{10}$/);
+    assert.deepEqual(rest, {
+      token: 'vErIfIcAtIoNtOkEn',
+      team_id: 'T0ACME0001',
+      api_app_id: APP.appId,
+      event: { type: 'app_uninstalled' },
+      type: 'event_callback',
+      event_time: 1_700_000_000,
+    });
+    assert.deepEqual(Object.keys(got.json), ['token', 'team_id', 'api_app_id', 'event', 'type', 'event_id', 'event_time']);
+  });
+
+  test('sendEvent can forge a timestamp or a secret, and envelopes can be Enterprise Grid ones', async (t) => {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t);
+    emu.emulator.setEventsUrl(APP.clientId, receiver.url);
+    const grid = emu.emulator.eventCallback('T0ACME0001', APP.appId, { type: 'app_uninstalled' }, { enterpriseId: 'E0GRID0001', isEnterpriseInstall: true });
+    assert.equal(grid.enterprise_id, 'E0GRID0001');
+    assert.equal(grid.is_enterprise_install, true);
+    await emu.emulator.sendEvent(APP.appId, grid, { timestamp: 1531420618, signingSecret: 'not-the-secret' });
+    const [got] = receiver.received;
+    assert.equal(got!.headers['x-slack-request-timestamp'], '1531420618');
+    assert.equal(signatureValid(SIGNING_SECRET, got!), false);
+    assert.ok(signatureValid('not-the-secret', got!));
+    assert.equal(emu.emulator.eventCallback('T0ACME0001', APP.appId, { type: 'x' }).enterprise_id, undefined);
+  });
+
+  test('url_verification carries the app token and a challenge the app echoes', async (t) => {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t);
+    emu.emulator.setEventsUrl(APP.appId, receiver.url);
+    const challenge = emu.emulator.urlVerification(APP.appId);
+    assert.equal(challenge.type, 'url_verification');
+    assert.equal(challenge.token, 'vErIfIcAtIoNtOkEn');
+    assert.match(challenge.challenge, /^[A-Za-z0-9]{52}$/);
+    assert.deepEqual(await emu.emulator.sendEvent(APP.appId, challenge), { status: 200, body: challenge.challenge });
+    assert.deepEqual(emu.emulator.urlVerification(APP.appId, 'fixed'), { token: 'vErIfIcAtIoNtOkEn', challenge: 'fixed', type: 'url_verification' });
+    assert.ok(signatureValid(SIGNING_SECRET, receiver.received[0]!));
+  });
+
+  test('apps take signingSecret and eventsUrl in the constructor (as demo mode does); bad ones and unknown apps are refused', async (t) => {
+    const receiver = await startReceiver(t);
+    const emulator = new SlackEmulator({ apps: [{ ...OTHER, signingSecret: 'demo-secret', eventsUrl: receiver.url }], publicUrl: 'http://localhost/_emulator' });
+    assert.equal((await emulator.sendEvent(OTHER.appId, emulator.urlVerification(OTHER.appId, 'c'))).body, 'c');
+    assert.ok(signatureValid('demo-secret', receiver.received[0]!));
+    // Without one, an app gets a random secret shaped like Slack's.
+    assert.match(new SlackEmulator({ apps: [OTHER], publicUrl: 'http://x' }).app(OTHER.clientId)!.signingSecret, /^[0-9a-f]{32}$/);
+
+    assert.throws(() => new SlackEmulator({ apps: [{ ...OTHER, eventsUrl: 'ftp://x/events' }], publicUrl: 'http://x' }), TypeError);
+    assert.throws(() => new SlackEmulator({ apps: [{ ...OTHER, signingSecret: '' }], publicUrl: 'http://x' }));
+    assert.throws(() => new SlackEmulator({ apps: [OTHER, { ...APP, appId: OTHER.appId }], publicUrl: 'http://x' }), /duplicate emulator app id/);
+    assert.throws(() => emulator.setEventsUrl(OTHER.appId, 'not a url'), TypeError);
+    assert.throws(() => emulator.setEventsUrl('A0NOPE0001', receiver.url), { name: 'EmulatorError', code: 'unknown_app' });
+    await assert.rejects(emulator.sendEvent('A0NOPE0001', {}), { code: 'unknown_app' });
+    emulator.setEventsUrl(OTHER.appId, undefined);
+    await assert.rejects(emulator.sendEvent(OTHER.appId, {}), (error) => error instanceof EmulatorError && error.code === 'no_events_url');
+  });
+
+  test('sendEvent rejects with connection_failed when nothing listens at the events URL', async (t) => {
+    const emu = await startEmulator(t);
+    const gone = Fastify();
+    const address = await gone.listen({ port: 0, host: '127.0.0.1' });
+    await gone.close();
+    emu.emulator.setEventsUrl(APP.appId, `${address}/slack/events`);
+    await assert.rejects(emu.emulator.sendEvent(APP.appId, {}), (error) => error instanceof EventDeliveryError && error.reason === 'connection_failed');
+  });
+});
+
+describe('uninstall and token revocation', () => {
+  /** APP in Acme (two webhooks) and Globex, OTHER in Acme; APP's events go to a receiver. */
+  async function installed(t: TestContext, status = 200) {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t, status);
+    emu.emulator.setEventsUrl(APP.appId, receiver.url);
+    const acme = await install(emu, { channel: 'C0ACME0002' });
+    const acme2 = await install(emu, { channel: 'C0ACME0003' });
+    const globex = await install(emu, { team: 'T0GLOBEX01', channel: 'C0GLOBEX01' });
+    const other = await install(emu, { app: OTHER, channel: 'C0ACME0002' });
+    return { emu, receiver, acme, acme2, globex, other };
+  }
+
+  test('revokes the bot token, kills the app’s webhooks in that workspace only, then sends app_uninstalled and tokens_revoked', async (t) => {
+    const { emu, receiver, acme, acme2, globex, other } = await installed(t);
+    const deliveries = await emu.emulator.uninstall('T0ACME0001', APP.appId);
+    assert.deepEqual(deliveries, [
+      { type: 'app_uninstalled', status: 200, retry: false },
+      { type: 'tokens_revoked', status: 200, retry: false },
+    ]);
+    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['app_uninstalled', 'tokens_revoked']);
+    for (const r of receiver.received) {
+      assert.ok(signatureValid(SIGNING_SECRET, r));
+      assert.equal(r.json.type, 'event_callback');
+      assert.equal(r.json.team_id, 'T0ACME0001');
+      assert.equal(r.json.api_app_id, APP.appId);
+    }
+    assert.deepEqual(receiver.received[1]!.json.event, { type: 'tokens_revoked', tokens: { oauth: ['U0ACME0001'], bot: [acme.bot_user_id] } });
+
+    for (const hook of [acme.incoming_webhook, acme2.incoming_webhook]) {
+      await expectPlain(await postJson(hook.url, '{"text":"after uninstall"}'), 404, 'no_service');
+      await expectPlain(await postJson(hook.url, '{}'), 404, 'no_service');
+    }
+    await expectPlain(await postJson(globex.incoming_webhook.url, '{"text":"globex"}'), 200, 'ok');
+    await expectPlain(await postJson(other.incoming_webhook.url, '{"text":"other app"}'), 200, 'ok');
+    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['globex', 'other app']);
+    assert.deepEqual(await authTestWith(emu, acme.access_token), { ok: false, error: 'token_revoked' });
+    assert.equal((await authTestWith(emu, globex.access_token)).ok, true);
+    assert.equal((await authTestWith(emu, other.access_token)).ok, true);
+
+    await assert.rejects(emu.emulator.uninstall('T0ACME0001', APP.appId), { code: 'not_installed' });
+    // Reinstalling is a fresh install: a new token and a new webhook, while the old ones stay dead.
+    const again = await install(emu, { channel: 'C0ACME0002' });
+    assert.notEqual(again.access_token, acme.access_token);
+    assert.equal(again.bot_user_id, acme.bot_user_id);
+    assert.equal((await authTestWith(emu, again.access_token)).ok, true);
+    assert.deepEqual(await authTestWith(emu, acme.access_token), { ok: false, error: 'token_revoked' });
+    await expectPlain(await postJson(again.incoming_webhook.url, '{"text":"back"}'), 200, 'ok');
+    await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+  });
+
+  test('order revoked-first with repeat delivers both, then both again as retries with the same event_id', async (t) => {
+    const { emu, receiver } = await installed(t, 500);
+    const deliveries = await emu.emulator.uninstall('T0ACME0001', APP.appId, { order: 'revoked-first', repeat: true });
+    assert.deepEqual(deliveries, [
+      { type: 'tokens_revoked', status: 500, retry: false },
+      { type: 'app_uninstalled', status: 500, retry: false },
+      { type: 'tokens_revoked', status: 500, retry: true },
+      { type: 'app_uninstalled', status: 500, retry: true },
+    ]);
+    const [first, second, third, fourth] = receiver.received;
+    assert.equal(third!.json.event_id, first!.json.event_id);
+    assert.equal(fourth!.json.event_id, second!.json.event_id);
+    assert.notEqual(first!.json.event_id, second!.json.event_id);
+    assert.equal(third!.raw, first!.raw);
+    assert.deepEqual([first, second].map((r) => r!.headers['x-slack-retry-num']), [undefined, undefined]);
+    assert.deepEqual([third, fourth].map((r) => [r!.headers['x-slack-retry-num'], r!.headers['x-slack-retry-reason']]), [['1', 'http_timeout'], ['1', 'http_timeout']]);
+    assert.ok(receiver.received.every((r) => signatureValid(SIGNING_SECRET, r)));
+  });
+
+  test('still uninstalls when the app has no events URL or cannot be reached, reporting status 0', async (t) => {
+    const { emu, acme } = await installed(t);
+    emu.emulator.setEventsUrl(APP.appId, undefined);
+    assert.deepEqual(await emu.emulator.uninstall('T0ACME0001', APP.appId), [
+      { type: 'app_uninstalled', status: 0, retry: false, error: 'no_events_url' },
+      { type: 'tokens_revoked', status: 0, retry: false, error: 'no_events_url' },
+    ]);
+    await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+    const gone = Fastify();
+    const address = await gone.listen({ port: 0, host: '127.0.0.1' });
+    await gone.close();
+    emu.emulator.setEventsUrl(APP.appId, address);
+    const globex = await emu.emulator.uninstall('T0GLOBEX01', APP.appId);
+    assert.deepEqual(globex.map((d) => [d.status, d.error]), [[0, 'connection_failed'], [0, 'connection_failed']]);
+  });
+
+  test('refuses unknown workspaces, unknown apps, apps not installed there and bad orders', async (t) => {
+    const { emu } = await installed(t);
+    await assert.rejects(emu.emulator.uninstall('T0NOPE0001', APP.appId), { code: 'unknown_team' });
+    await assert.rejects(emu.emulator.uninstall('T0ACME0001', 'A0NOPE0001'), { code: 'unknown_app' });
+    await assert.rejects(emu.emulator.uninstall('T0SCRIPT01', APP.appId), { code: 'not_installed' });
+    await assert.rejects(emu.emulator.uninstall('T0ACME0001', APP.appId, { order: 'sideways' as 'revoked-first' }), { code: 'invalid_order' });
+  });
+
+  test('revokeTokens sends only tokens_revoked; revoking the bot removes its webhooks, revoking users does not', async (t) => {
+    const { emu, receiver, acme, globex } = await installed(t);
+    assert.deepEqual(await emu.emulator.revokeTokens('T0GLOBEX01', APP.appId, { userIds: ['U0GLOBEX01'] }), [{ type: 'tokens_revoked', status: 200, retry: false }]);
+    assert.deepEqual(receiver.received[0]!.json.event.tokens, { oauth: ['U0GLOBEX01'], bot: [] });
+    await expectPlain(await postJson(globex.incoming_webhook.url, '{"text":"still"}'), 200, 'ok');
+    assert.equal((await authTestWith(emu, globex.access_token)).ok, true);
+
+    await emu.emulator.revokeTokens('T0ACME0001', APP.appId, { bot: true });
+    assert.deepEqual(receiver.received[1]!.json.event, { type: 'tokens_revoked', tokens: { oauth: [], bot: [acme.bot_user_id] } });
+    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['tokens_revoked', 'tokens_revoked']);
+    await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+    assert.deepEqual(await authTestWith(emu, acme.access_token), { ok: false, error: 'token_revoked' });
+
+    await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, { bot: true }), { code: 'token_revoked' });
+    await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, { userIds: ['U0NOPE0001'] }), { code: 'unknown_user' });
+    await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, {}), { code: 'invalid_request' });
+    // The installer's token is left, so the app is still installed; uninstalling revokes that one.
+    await emu.emulator.uninstall('T0ACME0001', APP.appId);
+    assert.deepEqual(receiver.received.at(-1)!.json.event, { type: 'tokens_revoked', tokens: { oauth: ['U0ACME0001'], bot: [] } });
+  });
+});
+
+describe('dead webhooks', () => {
+  const REASONS: Array<[WebhookError, number]> = [
+    ['no_service', 404],
+    ['channel_not_found', 404],
+    ['channel_is_archived', 410],
+    ['invalid_token', 403],
+    ['action_prohibited', 403],
+  ];
+
+  test("killWebhook(url, reason) makes the webhook answer Slack's status and plain-text body, whatever is posted", async (t) => {
+    const emu = await startEmulator(t);
+    for (const [reason, status] of REASONS) {
+      const { incoming_webhook: hook } = await install(emu);
+      assert.equal(emu.emulator.killWebhook(hook.url, reason), true);
+      await expectPlain(await postJson(hook.url, '{"text":"x"}'), status, reason);
+      await expectPlain(await postJson(hook.url, '{}'), status, reason);
+      const info = emu.emulator.webhooks().at(-1)!;
+      assert.deepEqual([info.active, info.error], [false, reason]);
+      assert.match(await (await fetch(hook.configuration_url)).text(), new RegExp(`id="webhook-error">${status} ${reason}<`));
+    }
+    const { incoming_webhook: plainKill } = await install(emu);
+    emu.emulator.killWebhook(plainKill.url);
+    await expectPlain(await postJson(plainKill.url, '{"text":"x"}'), 404, 'no_service');
+    assert.throws(() => emu.emulator.killWebhook(plainKill.url, 'gone' as WebhookError), TypeError);
+    assert.deepEqual(emu.emulator.messages(), []);
+  });
+
+  test('a live webhook answers an empty {} with 400 no_text and posts nothing (the app’s verify relies on it)', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    await expectPlain(await postJson(hook.url, '{}'), 400, 'no_text');
+    assert.deepEqual(emu.emulator.messages(), []);
+    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.active, w.error]), [[true, undefined]]);
+  });
+
+  test('archiveChannel makes every webhook posting there answer 410 channel_is_archived, and consent stops offering it', async (t) => {
+    const emu = await startEmulator(t);
+    const mine = await install(emu, { channel: 'C0ACME0002' });
+    const other = await install(emu, { app: OTHER, channel: 'C0ACME0002' });
+    const elsewhere = await install(emu, { channel: 'C0ACME0003' });
+    assert.equal(emu.emulator.archiveChannel('C0ACME0002'), true);
+    assert.equal(emu.emulator.archiveChannel('C0NOPE0001'), false);
+    for (const hook of [mine.incoming_webhook, other.incoming_webhook]) {
+      await expectPlain(await postJson(hook.url, '{"text":"x"}'), 410, 'channel_is_archived');
+      await expectPlain(await postJson(hook.url, '{}'), 410, 'channel_is_archived');
+    }
+    await expectPlain(await postJson(elsewhere.incoming_webhook.url, '{"text":"y"}'), 200, 'ok');
+    assert.equal(emu.emulator.workspace('T0ACME0001')!.channels.find((c) => c.id === 'C0ACME0002')!.archived, true);
+    assert.match(await (await fetch(mine.incoming_webhook.configuration_url)).text(), /id="webhook-status">channel archived</);
+
+    const page = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0ACME0001' }))).text();
+    assert.ok(!page.includes('value="C0ACME0002"'));
+    assert.match(await (await consent(emu, { channel: 'C0ACME0002' })).text(), /id="error-code">invalid_channel</);
+    assert.match(await (await consent(emu, { newChannel: 'alerts' })).text(), /id="error-code">name_taken</);
+    // A webhook removed by an uninstall says so, even in an archived channel.
+    await emu.emulator.uninstall('T0ACME0001', APP.appId);
+    await expectPlain(await postJson(mine.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['y']);
+  });
+});
+
+describe('home page actions', () => {
+  async function page(emu: Emu): Promise<string> {
+    const res = await fetch(emu.base);
+    assert.equal(res.status, 200);
+    return res.text();
+  }
+
+  test('Uninstall, Remove webhook and Archive channel are plain forms that POST, redirect 303 and show what happened', async (t) => {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t);
+    emu.emulator.setEventsUrl(APP.appId, receiver.url);
+    const acme = await install(emu, { channel: 'C0ACME0002' });
+    const removable = await install(emu, { app: OTHER, channel: 'C0ACME0003' });
+    const serviceId = new URL(removable.incoming_webhook.url).pathname.split('/').at(-2)!;
+
+    const before = await page(emu);
+    assert.ok(!/<script/i.test(before));
+    assert.match(before, /<form method="post" action="\/_emulator\/workspaces\/T0ACME0001\/uninstall" class="action">\s*<input type="hidden" name="app_id" value="A0TEST0001">\s*<button type="submit" data-uninstall="T0ACME0001" data-app-id="A0TEST0001">Uninstall Webhook Installer from this workspace<\/button>/);
+    assert.match(before, /data-uninstall="T0ACME0001" data-app-id="A0OTHER001">Uninstall Other App from this workspace/);
+    assert.ok(!before.includes('data-uninstall="T0GLOBEX01"'), 'only installed apps get a button');
+    assert.match(before, new RegExp(`<form method="post" action="/_emulator/webhooks/${serviceId}/remove" class="action"><button type="submit" data-remove-webhook="${serviceId}">Remove webhook</button></form>`));
+    assert.match(before, /<form method="post" action="\/_emulator\/channels\/C0GLOBEX02\/archive" class="action"><button type="submit" data-archive-channel="C0GLOBEX02">Archive channel<\/button><\/form>/);
+    assert.ok(!before.includes('id="activity"'));
+
+    const uninstalled = await postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, { app_id: APP.appId });
+    assert.equal(uninstalled.status, 303);
+    assert.equal(uninstalled.headers.get('location'), '/_emulator');
+    await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['app_uninstalled', 'tokens_revoked']);
+    let after = await page(emu);
+    const activity = /<section class="card" id="activity">([\s\S]*?)<\/section>/.exec(after)?.[1] ?? '';
+    assert.match(activity, /Uninstalled Webhook Installer \(A0TEST0001\) from Acme Corp \(T0ACME0001\): 1 webhook\(s\) now answer 404 no_service\./);
+    assert.match(activity, /data-event="app_uninstalled" data-status="200" data-retry="false">app_uninstalled → HTTP 200</);
+    assert.match(activity, /data-event="tokens_revoked" data-status="200" data-retry="false">tokens_revoked → HTTP 200</);
+    assert.ok(!after.includes('data-app-id="A0TEST0001"'), 'the uninstalled app has no button left');
+    assert.match(after, /\(dead: no_service\)/);
+
+    assert.equal((await postForm(`${emu.base}/webhooks/${serviceId}/remove`, {})).status, 303);
+    await expectPlain(await postJson(removable.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
+    assert.equal((await postForm(`${emu.base}/channels/C0GLOBEX02/archive`, {})).status, 303);
+    after = await page(emu);
+    assert.match(after, new RegExp(`Webhook ${serviceId} \\(#deploys\\) removed: it answers 404 no_service\\.`));
+    assert.match(after, /Channel #alerts \(C0GLOBEX02\) in Globex archived/);
+    assert.match(after, /<div class="channel" data-channel-id="C0GLOBEX02" data-archived>/);
+    assert.ok(!after.includes('data-archive-channel="C0GLOBEX02"'));
+    assert.ok(!after.includes(`data-remove-webhook="${serviceId}"`));
+    // Newest first.
+    assert.ok(after.indexOf('Channel #alerts') < after.indexOf(`Webhook ${serviceId}`));
+    assert.ok(after.indexOf(`Webhook ${serviceId}`) < after.indexOf('Uninstalled Webhook Installer'));
+    // The home test's channel regex still finds messages: no nested <div> inside a channel.
+    assert.ok(!/<div class="channel"[^>]*>(?:(?!<\/div>)[\s\S])*<div/.test(after));
+  });
+
+  test('bad form posts get 4xx error pages, never a 5xx', async (t) => {
+    const emu = await startEmulator(t);
+    await install(emu);
+    const cases: Array<[Promise<Response>, number, string]> = [
+      [postJson(`${emu.base}/workspaces/T0ACME0001/uninstall`, JSON.stringify({ app_id: APP.appId })), 400, 'invalid_form_data'],
+      [postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, {}), 400, 'invalid_app_id'],
+      [postForm(`${emu.base}/workspaces/T0NOPE0001/uninstall`, { app_id: APP.appId }), 404, 'unknown_team'],
+      [postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, { app_id: 'A0NOPE0001' }), 404, 'unknown_app'],
+      [postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, { app_id: OTHER.appId }), 404, 'not_installed'],
+      [postForm(`${emu.base}/webhooks/B0NOPE0001/remove`, {}), 404, 'unknown_webhook'],
+      [postForm(`${emu.base}/channels/C0NOPE0001/archive`, {}), 404, 'unknown_channel'],
+      [postForm(`${emu.base}/channels/${encodeURIComponent('<x>')}/archive`, {}), 404, 'unknown_channel'],
+    ];
+    for (const [pending, status, code] of cases) {
+      const res = await pending;
+      assert.equal(res.status, status, code);
+      assert.match(await res.text(), new RegExp(`id="error-code">${code}<`));
+    }
+    assert.equal((await fetch(`${emu.base}/workspaces/T0ACME0001/uninstall`)).status, 404, 'GET is not an action');
+    assert.equal(emu.emulator.webhooks()[0]!.active, true, 'nothing happened');
+  });
+});
+
+describe('control endpoints for uninstall and kill', () => {
+  test('POST /control/uninstall uninstalls and answers the deliveries as JSON', async (t) => {
+    const emu = await startEmulator(t);
+    const receiver = await startReceiver(t);
+    emu.emulator.setEventsUrl(APP.appId, receiver.url);
+    const { incoming_webhook: hook } = await install(emu);
+    const res = await postJson(`${emu.base}/control/uninstall`, JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId, order: 'revoked-first', repeat: true }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      ok: true,
+      deliveries: [
+        { type: 'tokens_revoked', status: 200, retry: false },
+        { type: 'app_uninstalled', status: 200, retry: false },
+        { type: 'tokens_revoked', status: 200, retry: true },
+        { type: 'app_uninstalled', status: 200, retry: true },
+      ],
+    });
+    await expectPlain(await postJson(hook.url, '{}'), 404, 'no_service');
+    const again = await postJson(`${emu.base}/control/uninstall`, JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId }));
+    assert.equal(again.status, 404);
+    assert.equal(((await again.json()) as Json).error, 'not_installed');
+  });
+
+  test('POST /control/kill kills a webhook with a reason (default no_service)', async (t) => {
+    const emu = await startEmulator(t);
+    const first = await install(emu);
+    const second = await install(emu, { channel: 'C0ACME0003' });
+    const killed = await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: first.incoming_webhook.url, reason: 'invalid_token' }));
+    assert.equal(killed.status, 200);
+    assert.deepEqual(await killed.json(), { ok: true, reason: 'invalid_token' });
+    await expectPlain(await postJson(first.incoming_webhook.url, '{}'), 403, 'invalid_token');
+    assert.deepEqual(await (await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: second.incoming_webhook.url }))).json(), { ok: true, reason: 'no_service' });
+    await expectPlain(await postJson(second.incoming_webhook.url, '{}'), 404, 'no_service');
+    const unknown = await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: `${emu.base}/services/T0ACME0001/B0NOPE0001/x` }));
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as Json).error, 'unknown_webhook');
+  });
+
+  test('both validate strictly: 400 invalid_request for bad bodies, 404 for unknown things, never a 5xx', async (t) => {
+    const emu = await startEmulator(t);
+    const { incoming_webhook: hook } = await install(emu);
+    const ok = { teamId: 'T0ACME0001', appId: APP.appId };
+    const bad: Array<[string, string, string?]> = [
+      ['uninstall', JSON.stringify(ok), 'text/plain'],
+      ['uninstall', '{"teamId":'],
+      ['uninstall', '"T0ACME0001"'],
+      ['uninstall', '[]'],
+      ['uninstall', 'null'],
+      ['uninstall', JSON.stringify({ appId: APP.appId })],
+      ['uninstall', JSON.stringify({ ...ok, teamId: 5 })],
+      ['uninstall', JSON.stringify({ ...ok, teamId: '../T0ACME0001' })],
+      ['uninstall', JSON.stringify({ ...ok, appId: 'A'.repeat(65) })],
+      ['uninstall', JSON.stringify({ ...ok, order: 'sideways' })],
+      ['uninstall', JSON.stringify({ ...ok, repeat: 'yes' })],
+      ['uninstall', JSON.stringify({ ...ok, extra: 1 })],
+      ['kill', JSON.stringify({ url: hook.url }), 'application/x-www-form-urlencoded'],
+      ['kill', '{}'],
+      ['kill', JSON.stringify({ url: 5 })],
+      ['kill', JSON.stringify({ url: '' })],
+      ['kill', JSON.stringify({ url: `${hook.url}${'x'.repeat(2048)}` })],
+      ['kill', JSON.stringify({ url: hook.url, reason: 'gone' })],
+      ['kill', JSON.stringify({ url: hook.url, reason: null })],
+      ['kill', JSON.stringify({ url: hook.url, extra: true })],
+    ];
+    for (const [action, body, type] of bad) {
+      const res = await postJson(`${emu.base}/control/${action}`, body, type);
+      assert.equal(res.status, 400, `${action} ${body}`);
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      const json = (await res.json()) as Json;
+      assert.equal(json.error, 'invalid_request', body);
+      assert.equal(typeof json.message, 'string');
+    }
+    for (const [body, code] of [
+      [{ ...ok, teamId: 'T0NOPE0001' }, 'unknown_team'],
+      [{ ...ok, appId: 'A0NOPE0001' }, 'unknown_app'],
+      [{ ...ok, teamId: 'T0GLOBEX01' }, 'not_installed'],
+    ] as const) {
+      const res = await postJson(`${emu.base}/control/uninstall`, JSON.stringify(body));
+      assert.equal(res.status, 404, code);
+      assert.equal(((await res.json()) as Json).error, code);
+    }
+    await expectPlain(await postJson(hook.url, '{"text":"alive"}'), 200, 'ok');
   });
 });

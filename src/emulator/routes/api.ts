@@ -91,7 +91,7 @@ function authTest(emulator: SlackEmulator, request: FastifyRequest, fields: Fiel
   const token = bearer ?? fields.get('token');
   if (!token) return { ok: false, body: { ok: false, error: 'not_authed' } };
   const bot = emulator.botByToken(token);
-  if (!bot) return { ok: false, body: { ok: false, error: 'invalid_auth' } };
+  if (!bot) return { ok: false, body: { ok: false, error: emulator.isRevokedToken(token) ? 'token_revoked' : 'invalid_auth' } };
   const team = emulator.workspace(bot.teamId)!;
   return {
     ok: true,

@@ -31,7 +31,7 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
       team: { id: params.team.id, name: params.team.name },
       scopes: params.scopes,
       needsChannel: params.scopes.includes('incoming-webhook'),
-      channels: params.team.channels,
+      channels: params.team.channels.filter((c) => !c.archived),
       hidden: [...params.carried, ['team', params.team.id]],
     });
   });
@@ -173,14 +173,15 @@ function pickChannel(team: Workspace, fields: Fields): Picked {
         message: `Channel names must be lowercase, without spaces or periods, and ${MAX_CHANNEL_NAME} characters or fewer: use only letters, numbers, hyphens and underscores.`,
       };
     }
-    const exists = team.channels.some((c) => c.name === newName);
-    if (!exists && team.channels.length >= MAX_CHANNELS_PER_WORKSPACE) {
+    const existing = team.channels.find((c) => c.name === newName);
+    if (existing?.archived) return { error: 'name_taken', message: 'A channel with this name exists but is archived; pick another name.' };
+    if (!existing && team.channels.length >= MAX_CHANNELS_PER_WORKSPACE) {
       return { error: 'too_many_channels', message: 'This workspace has too many channels; pick an existing one.' };
     }
     return { channel: { newName } };
   }
   const id = fields.get('channel');
-  if (!id || !team.channels.some((c) => c.id === id)) {
+  if (!id || !team.channels.some((c) => c.id === id && !c.archived)) {
     return { error: 'invalid_channel', message: 'Pick a channel of this workspace, or type a name for a new one.' };
   }
   return { channel: { id } };

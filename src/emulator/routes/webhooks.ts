@@ -3,6 +3,7 @@ import { decodeUtf8, formFields, mediaType, rawBody } from '../body.js';
 import { playFault } from '../faults.js';
 import { errorPage, renderPage } from '../html.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
+import { WEBHOOK_ERRORS } from '../state.js';
 
 const MAX_ATTACHMENTS = 100;
 
@@ -17,6 +18,7 @@ export default async function webhookRoutes(app: FastifyInstance, opts: Emulator
     // Slack checks the URL before the payload: a dead URL answers 404 whatever is posted to it.
     const webhook = emulator.findWebhook(teamId, serviceId, secret);
     if (typeof webhook === 'string') return plain(reply, 404, webhook);
+    if (webhook.error) return plain(reply, WEBHOOK_ERRORS[webhook.error], webhook.error);
     const payload = readPayload(request);
     if (typeof payload === 'string') return plain(reply, 400, payload);
     emulator.recordMessage(webhook, typeof payload.text === 'string' ? payload.text : '', payload);
@@ -35,6 +37,8 @@ export default async function webhookRoutes(app: FastifyInstance, opts: Emulator
       channelName: webhook.channelName,
       channelId: webhook.channelId,
       active: webhook.active,
+      error: webhook.error ? `${WEBHOOK_ERRORS[webhook.error]} ${webhook.error}` : undefined,
+      archived: webhook.error === 'channel_is_archived',
       createdAt: webhook.createdAt.toISOString(),
       messageCount: emulator.messages(webhook.channelId).length,
       homeHref: `${app.prefix}/`,

@@ -1,0 +1,75 @@
+import { randomId, randomString } from './random.js';
+import { signSlackRequest } from './signing.js';
+
+/** Slack gives an app 3 seconds to answer an event before it counts the delivery as failed. */
+export const EVENT_TIMEOUT_MS = 3000;
+
+export interface EventCallbackOptions {
+  /** The app's Verification Token, which Slack still puts in every envelope. */
+  token: string;
+  teamId: string;
+  appId: string;
+  event: Record<string, unknown>;
+  /** Unix seconds. */
+  eventTime: number;
+  /** For an Enterprise Grid workspace: adds `enterprise_id` and `is_enterprise_install`. */
+  enterpriseId?: string;
+  isEnterpriseInstall?: boolean;
+}
+
+/** An Events API `event_callback` envelope, shaped like Slack's (event_id `Ev…`, event_time in seconds). */
+export function eventCallback(options: EventCallbackOptions): Record<string, unknown> {
+  const enterprise = options.enterpriseId === undefined ? {} : { enterprise_id: options.enterpriseId, is_enterprise_install: options.isEnterpriseInstall ?? false };
+  return {
+    token: options.token,
+    team_id: options.teamId,
+    ...enterprise,
+    api_app_id: options.appId,
+    event: options.event,
+    type: 'event_callback',
+    event_id: randomId('Ev'),
+    event_time: options.eventTime,
+  };
+}
+
+/** The challenge Slack sends when a Request URL is saved; the app must echo `challenge`. */
+export function urlVerification(token: string, challenge: string = randomString(52)): { token: string; challenge: string; type: 'url_verification' } {
+  return { token, challenge, type: 'url_verification' };
+}
+
+export interface PostEventOptions {
+  /** Unix seconds for X-Slack-Request-Timestamp. */
+  timestamp: number;
+  /** Set on redeliveries, as Slack does: X-Slack-Retry-Num and X-Slack-Retry-Reason. */
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/** Why a delivery got no HTTP answer, in Slack's own retry-reason words. */
+export class EventDeliveryError extends Error {
+  override name = 'EventDeliveryError';
+  constructor(readonly reason: 'http_timeout' | 'connection_failed', options?: ErrorOptions) {
+    super(reason, options);
+  }
+}
+
+/** POSTs a signed event the way Slack does; rejects with EventDeliveryError when no answer comes in time. */
+export async function postEvent(url: string, signingSecret: string, body: object, options: PostEventOptions): Promise<{ status: number; body: string }> {
+  const raw = JSON.stringify(body);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    'x-slack-request-timestamp': String(options.timestamp),
+    'x-slack-signature': signSlackRequest(signingSecret, options.timestamp, raw),
+  };
+  if (options.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(options.retryNum);
+    headers['x-slack-retry-reason'] = options.retryReason ?? 'http_timeout';
+  }
+  try {
+    const res = await fetch(url, { method: 'POST', headers, body: raw, redirect: 'manual', signal: AbortSignal.timeout(EVENT_TIMEOUT_MS) });
+    return { status: res.status, body: await res.text() };
+  } catch (error) {
+    throw new EventDeliveryError((error as Error).name === 'TimeoutError' ? 'http_timeout' : 'connection_failed', { cause: error });
+  }
+}
