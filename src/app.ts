@@ -4,6 +4,7 @@ import { DEMO_APP_ID, type Config } from './config.js';
 import emulatorPlugin from './emulator/plugin.js';
 import { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
+import metrics from './plugins/metrics.js';
 import pages from './plugins/pages.js';
 import security from './plugins/security.js';
 import slack from './plugins/slack.js';
@@ -11,7 +12,11 @@ import store from './plugins/store.js';
 import assetsRoute from './routes/assets.js';
 import healthzRoute from './routes/healthz.js';
 import installRoute from './routes/install.js';
+import metricsRoute from './routes/metrics.js';
 import oauthRedirectRoute from './routes/oauth-redirect.js';
+import readyzRoute from './routes/readyz.js';
+import slackEventsRoute from './routes/slack-events.js';
+import testMessageRoute from './routes/test-message.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
   app.decorate('installUrl', installUrl);
 
+  await app.register(metrics, { enabled: config.metricsEnabled });
   await app.register(security, { config });
   await app.register(cookie);
   await app.register(pages, { demo: config.demo });
@@ -65,13 +71,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(assetsRoute);
   await app.register(healthzRoute);
+  await app.register(readyzRoute);
+  if (config.metricsEnabled) await app.register(metricsRoute);
   await app.register(installRoute, { config, installSecret });
   await app.register(oauthRedirectRoute, { config, installUrl });
+  await app.register(testMessageRoute, { config, installUrl });
+  const { signingSecret } = config.slack;
+  if (signingSecret !== undefined) await app.register(slackEventsRoute, { signingSecret });
 
   let emulator: SlackEmulator | undefined;
   if (config.demo) {
     emulator = new SlackEmulator({
-      apps: [{ clientId: config.slack.clientId, clientSecret: config.slack.clientSecret, appId: DEMO_APP_ID, name: 'Webhook installer (demo)' }],
+      apps: [{
+        clientId: config.slack.clientId,
+        clientSecret: config.slack.clientSecret,
+        appId: DEMO_APP_ID,
+        name: 'Webhook installer (demo)',
+        signingSecret,
+        eventsUrl: `http://127.0.0.1:${config.port}/slack/events`,
+      }],
       publicUrl: `${config.publicUrl}/_emulator`,
     });
     await app.register(emulatorPlugin, { emulator, prefix: '/_emulator' });

@@ -20,7 +20,11 @@ export interface Config {
     apiUrl: string;
     /** The most an install waits for Slack, a 429's retry included. */
     timeoutMs: number;
+    /** Verifies POST /slack/events; the route exists only when it is set (in demo mode, always). */
+    signingSecret: string | undefined;
   };
+  /** Whether GET /metrics serves Prometheus metrics. */
+  metricsEnabled: boolean;
   /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
   installSecret: string | undefined;
   databasePath: string;
@@ -121,6 +125,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (!apiUrl.endsWith('/')) apiUrl += '/';
 
   const timeoutMs = positiveInt(env, 'SLACK_TIMEOUT_MS', 10_000);
+  const signingSecret = trimmed(env, 'SLACK_SIGNING_SECRET');
+  if (signingSecret !== undefined && !/^[\x21-\x7e]{8,}$/.test(signingSecret)) {
+    throw new ConfigError('SLACK_SIGNING_SECRET must be the app’s signing secret (Basic Information → App Credentials), at least 8 printable characters');
+  }
+  const metricsText = trimmed(env, 'METRICS_ENABLED') ?? 'false';
+  if (metricsText !== 'true' && metricsText !== 'false') throw new ConfigError(`METRICS_ENABLED must be true or false, got "${metricsText}"`);
 
   const installSecret = trimmed(env, 'INSTALL_SECRET');
   if (installSecret !== undefined && !SECRET_RE.test(installSecret)) {
@@ -172,7 +182,10 @@ export function loadConfig(env: Env = process.env): Config {
       authorizeUrl,
       apiUrl,
       timeoutMs,
+      // In demo mode the emulator signs its events with a secret shared only with this process.
+      signingSecret: signingSecret ?? (demo ? randomBytes(24).toString('hex') : undefined),
     },
+    metricsEnabled: metricsText === 'true',
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
     rateLimit,

@@ -18,6 +18,9 @@ after(async () => browser?.close());
 test('in Chromium: install URL → pick a workspace and channel → Allow → the landing page’s webhook URL posts into that channel', async (t) => {
   const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
   const context = await browser.newContext();
+  const violations: string[] = [];
+  context.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text()); });
+  t.after(() => assert.deepEqual(violations, [], 'no CSP violations'));
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   t.after(() => context.close());
   const page = await context.newPage();
@@ -39,11 +42,18 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   await page.waitForFunction(() => document.getElementById('copy-status')?.textContent === 'Copied');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), webhookUrl);
 
+  // The test button works under the strict CSP: a plain form, no inline script.
+  await page.click('#send-test');
+  await page.waitForSelector('#test-result');
+  assert.match(await page.textContent('#test-result') ?? '', /test message was posted to #alerts/);
+  assert.equal(await page.inputValue('#webhook-url'), webhookUrl);
+
   const posted = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'posted from the browser test' }) });
   assert.equal(posted.status, 200);
   await page.goto(`${server.url}/_emulator`);
   const channel = page.locator('[data-team="T0ACME0001"] .channel', { hasText: '#alerts' });
   assert.match(await channel.innerText(), /posted from the browser test/);
+  assert.match(await channel.innerText(), /This webhook works/, 'the test message arrived too');
 });
 
 test('in Chromium: Cancel on the consent page leads to the cancel page, with a way to start again', async (t) => {

@@ -9,7 +9,13 @@ import { loadConfig, type Config } from '../src/config.js';
 import emulatorPlugin from '../src/emulator/plugin.js';
 import { SlackEmulator } from '../src/emulator/state.js';
 
-export const TEST_APP = { clientId: '1234567890.0987654321', clientSecret: 'test-client-secret-123', appId: 'A0TESTAPP01', name: 'Test app' };
+export const TEST_APP = {
+  clientId: '1234567890.0987654321',
+  clientSecret: 'test-client-secret-123',
+  appId: 'A0TESTAPP01',
+  name: 'Test app',
+  signingSecret: 'test-signing-secret-0123456789abcdef',
+};
 export const INSTALL_SECRET = 'test-install-secret-0123456789abcdef';
 export const ACME = 'T0ACME0001';
 
@@ -53,6 +59,7 @@ export function emulatorEnv(emu: RunningEmulator): Record<string, string> {
   return {
     SLACK_CLIENT_ID: TEST_APP.clientId,
     SLACK_CLIENT_SECRET: TEST_APP.clientSecret,
+    SLACK_SIGNING_SECRET: TEST_APP.signingSecret,
     SLACK_AUTHORIZE_URL: `${emu.url}/oauth/v2/authorize`,
     SLACK_API_URL: `${emu.url}/api/`,
   };
@@ -62,6 +69,7 @@ export function testConfig(env: Record<string, string>): Config {
   return loadConfig({
     SLACK_CLIENT_ID: TEST_APP.clientId,
     SLACK_CLIENT_SECRET: TEST_APP.clientSecret,
+    SLACK_SIGNING_SECRET: TEST_APP.signingSecret,
     INSTALL_SECRET,
     LOG_LEVEL: 'silent',
     ...env,
@@ -93,6 +101,8 @@ export async function startApp(
   const app = await buildApp(config, options.logger ?? { logger: false });
   await app.listen({ port, host: '127.0.0.1' });
   t.after(() => app.close());
+  // Like the Slack app's Event Subscriptions page: the emulator delivers this app's events here.
+  if (emu.emulator.appById(TEST_APP.appId) !== undefined) emu.emulator.setEventsUrl(TEST_APP.appId, `${config.publicUrl}/slack/events`);
   return { app, url: config.publicUrl, config, emu };
 }
 

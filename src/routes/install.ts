@@ -24,6 +24,7 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
 
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
     const url = await app.slack.installer.generateInstallUrl(installOptions, true, state);
+    app.metrics.installsStarted.inc();
     return reply
       .setCookie(stateCookieName(state), state, cookieOptions)
       .header('cache-control', 'no-store')

@@ -5,6 +5,8 @@ import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError, type StateFailure } from '../store/oauth-states.js';
+import { LANDING_COOKIE, landingCookieOptions, renderLanding } from '../landing.js';
+import { label } from '../plugins/metrics.js';
 
 interface Query {
   code?: string;
@@ -84,6 +86,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   // The install URL is a secret: a page that could be reached without it says how to start again instead.
   function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
     reply.request.log.info({ reason }, 'install failed');
+    app.metrics.installsFailed.inc({ reason: label(reason.split(':')[0]!) });
     const retry = bound ? { retryUrl: installUrl } : { retryHint: 'To try again, open the install link you were given.' };
     return reply.page('error', { ...page, ...retry }, status);
   }
@@ -112,12 +115,14 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
       return fail(reply, 400, { title: 'Install could not be completed', message: 'Slack sent no authorization code back. Nothing was stored.' }, 'code_missing', true);
     }
 
+    const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
     const result = await exchangeCode(app.slack.client, {
       clientId: config.slack.clientId,
       clientSecret: config.slack.clientSecret,
       code,
       redirectUri: config.redirectUri,
     }, config.slack.timeoutMs);
+    stopTimer({ outcome: result.ok ? 'ok' : result.failure.kind });
     if (!result.ok) {
       const { status, page } = failurePage(result.failure);
       const f = result.failure;
@@ -127,14 +132,11 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
 
     const { installation } = result;
     const id = app.store.installations.insert(installation);
-    const hook = installation.incomingWebhook!;
-    request.log.info({ installationId: id, teamId: installation.team?.id, channelId: hook.channelId }, 'install completed');
-    return reply.page('landing', {
-      workspace: installation.team?.name ?? installation.enterprise?.name ?? installation.team?.id ?? installation.enterprise?.id,
-      channel: hook.channel,
-      webhookUrl: hook.url,
-      configurationUrl: hook.configurationUrl,
-      installUrl,
-    });
+    const record = app.store.installations.get(id)!;
+    const { session, csrf } = app.store.landingSessions.create(id);
+    app.metrics.installsCompleted.inc();
+    request.log.info({ installationId: id, teamId: record.teamId, channelId: record.channelId }, 'install completed');
+    reply.setCookie(LANDING_COOKIE, session, landingCookieOptions(config.publicUrl));
+    return renderLanding(reply, record, { installUrl, csrf });
   });
 }

@@ -1,6 +1,7 @@
 import { KeyError, type SecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Db } from './database.js';
 import { InstallationsRepository } from './installations.js';
+import { LandingSessionsRepository } from './landing-sessions.js';
 import { OAuthStateStore } from './oauth-states.js';
 import { SettingsRepository } from './settings.js';
 
@@ -9,12 +10,14 @@ export class Store {
   readonly installations: InstallationsRepository;
   readonly oauthStates: OAuthStateStore;
   readonly settings: SettingsRepository;
+  readonly landingSessions: LandingSessionsRepository;
   readonly #ping;
 
   constructor(readonly db: Db, box: SecretBox) {
     this.installations = new InstallationsRepository(db, box);
     this.oauthStates = new OAuthStateStore(db);
     this.settings = new SettingsRepository(db);
+    this.landingSessions = new LandingSessionsRepository(db);
     this.#ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
   }
 
@@ -36,6 +39,11 @@ export class Store {
   /** True when the database answers a query. */
   ping(): boolean {
     return this.#ping.get()?.ok === 1;
+  }
+
+  /** The number of the last migration applied (`PRAGMA user_version`). */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   close(): void {

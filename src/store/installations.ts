@@ -141,13 +141,14 @@ export class InstallationsRepository implements InstallationStore {
     // Every revocation touches active rows only, so a repeated event or command changes nothing.
     this.#revokeOne = db.prepare<[number, string, number], never>(
       'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
-    this.#revokeTeam = db.prepare<[number, string, string], never>(
-      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL');
-    this.#revokeEnterprise = db.prepare<[number, string, string], never>(
-      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL');
-    this.#revokeUsers = db.prepare<{ at: number; reason: string; team_id: string | null; enterprise_id: string | null; bots: string; users: string }, never>(`
+    // Events only reach installs made before they were sent: a late retry must not revoke a reinstall.
+    this.#revokeTeam = db.prepare<[number, string, string, number], never>(
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL AND installed_at <= ?');
+    this.#revokeEnterprise = db.prepare<[number, string, string, number], never>(
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL AND installed_at <= ?');
+    this.#revokeUsers = db.prepare<{ at: number; reason: string; team_id: string | null; enterprise_id: string | null; bots: string; users: string; before: number }, never>(`
       UPDATE installations SET revoked_at = @at, revoked_reason = @reason
-      WHERE revoked_at IS NULL
+      WHERE revoked_at IS NULL AND installed_at <= @before
         AND ((is_enterprise_install = 0 AND team_id = @team_id) OR (is_enterprise_install = 1 AND enterprise_id = @enterprise_id))
         AND (bot_user_id IN (SELECT value FROM json_each(@bots)) OR installer_user_id IN (SELECT value FROM json_each(@users)))`);
     this.#prune = db.prepare<[number], never>('DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?');
@@ -215,17 +216,23 @@ export class InstallationsRepository implements InstallationStore {
     return this.#revokeOne.run(at.getTime(), reason, id).changes > 0;
   }
 
-  /** `app_uninstalled`: every active installation of a workspace, or of an org for org-wide installs. */
-  revokeWorkspace(where: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }, reason: string, at = new Date()): number {
-    if (where.isEnterpriseInstall) return where.enterpriseId === undefined ? 0 : this.#revokeEnterprise.run(at.getTime(), reason, where.enterpriseId).changes;
-    return where.teamId === undefined ? 0 : this.#revokeTeam.run(at.getTime(), reason, where.teamId).changes;
+  /**
+   * `app_uninstalled`: every active installation of a workspace (or of an org, for org-wide installs) made
+   * before `sentAt`, when Slack sent the event.
+   */
+  revokeWorkspace(where: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }, reason: string, sentAt: Date, at = new Date()): number {
+    if (where.isEnterpriseInstall) {
+      return where.enterpriseId === undefined ? 0 : this.#revokeEnterprise.run(at.getTime(), reason, where.enterpriseId, sentAt.getTime()).changes;
+    }
+    return where.teamId === undefined ? 0 : this.#revokeTeam.run(at.getTime(), reason, where.teamId, sentAt.getTime()).changes;
   }
 
-  /** `tokens_revoked`: active installations whose bot user or installing user is named. */
+  /** `tokens_revoked`: active installations made before `sentAt` whose bot user or installing user is named. */
   revokeByUsers(
     where: { teamId?: string; enterpriseId?: string },
     users: { botUserIds: string[]; installerUserIds: string[] },
     reason: string,
+    sentAt: Date,
     at = new Date(),
   ): number {
     return this.#revokeUsers.run({
@@ -235,6 +242,7 @@ export class InstallationsRepository implements InstallationStore {
       enterprise_id: where.enterpriseId ?? null,
       bots: JSON.stringify(users.botUserIds),
       users: JSON.stringify(users.installerUserIds),
+      before: sentAt.getTime(),
     }).changes;
   }
 

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { label } from '../plugins/metrics.js';
+import { verifySlackRequest } from '../slack/signature.js';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function optional(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * POST /slack/events: Slack's Events API. The signature is checked before anything else, over the raw bytes, so
+ * this route parses its own bodies. `app_uninstalled` and `tokens_revoked` mark installations revoked; both
+ * touch only active rows, so either order, and Slack's retries, give the same outcome.
+ */
+export default async function slackEventsRoute(app: FastifyInstance, opts: { signingSecret: string }) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post('/slack/events', async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const signed = verifySlackRequest(opts.signingSecret, {
+      timestamp: header(request, 'x-slack-request-timestamp'),
+      signature: header(request, 'x-slack-signature'),
+    }, raw);
+    if (!signed) {
+      request.log.info('events: refused a request without a valid Slack signature');
+      return reply.status(401).send();
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return reply.status(400).type('text/plain; charset=utf-8').send('The body is not JSON.\n');
+    }
+    if (!isRecord(body)) return reply.status(400).type('text/plain; charset=utf-8').send('The body is not a JSON object.\n');
+
+    if (body.type === 'url_verification') {
+      app.metrics.eventsReceived.inc({ type: 'url_verification' });
+      return reply.type('text/plain; charset=utf-8').send(optional(body.challenge) ?? '');
+    }
+    const event = isRecord(body.event) ? body.event : {};
+    const type = optional(event.type) ?? optional(body.type) ?? 'unknown';
+    app.metrics.eventsReceived.inc({ type: label(type) });
+    const where = { teamId: optional(body.team_id), enterpriseId: optional(body.enterprise_id) };
+    // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
+    // after it are not its subject.
+    const eventTime = typeof body.event_time === 'number' && Number.isFinite(body.event_time) ? (Math.floor(body.event_time) + 1) * 1000 : Date.now();
+    const sentAt = new Date(Math.min(eventTime, Date.now()));
+
+    if (body.type === 'event_callback' && type === 'app_uninstalled') {
+      const revoked = app.store.installations.revokeWorkspace({ ...where, isEnterpriseInstall: body.is_enterprise_install === true }, 'app_uninstalled', sentAt);
+      request.log.info({ event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked }, 'events: app uninstalled');
+    } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
+      const tokens = isRecord(event.tokens) ? event.tokens : {};
+      const revoked = app.store.installations.revokeByUsers(where, { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) }, 'tokens_revoked', sentAt);
+      request.log.info({ event: type, teamId: where.teamId, revoked }, 'events: tokens revoked');
+    } else {
+      request.log.debug({ event: label(type) }, 'events: not handled');
+    }
+    return reply.status(200).send();
+  });
+}

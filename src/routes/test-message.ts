@@ -1,0 +1,46 @@
+import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { LANDING_COOKIE, renderLanding } from '../landing.js';
+import { sendTestMessage } from '../slack/webhooks.js';
+import type { SessionRefusal } from '../store/landing-sessions.js';
+
+const REFUSALS: Record<SessionRefusal, string> = {
+  unknown: 'This page is not the one that completed the install, or its session has ended.',
+  expired: 'The test button works for 10 minutes after the install. Post to the webhook URL yourself to test it.',
+  bad_csrf: 'The form was not sent from the page this server made for you.',
+  used_up: 'This page has sent as many test messages as it may.',
+};
+
+/**
+ * POST /slack/test-message: the landing page's "Send a test message" button. Only the browser that just
+ * completed the install holds the session cookie, only for a few minutes, and the form carries a CSRF token.
+ */
+export default async function testMessageRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
+  await app.register(formbody, { bodyLimit: 4096 });
+
+  app.post<{ Body: { csrf?: string } }>('/slack/test-message', {
+    schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 100 } } } },
+  }, async (request, reply) => {
+    const session = request.cookies[LANDING_COOKIE];
+    const csrf = request.body?.csrf;
+    const used = session === undefined || csrf === undefined ? { refused: 'unknown' as const } : app.store.landingSessions.use(session, csrf);
+    if ('refused' in used) {
+      request.log.info({ reason: used.refused }, 'test message refused');
+      return reply.page('error', { title: 'No test message was sent', message: REFUSALS[used.refused] }, 403);
+    }
+    const record = app.store.installations.get(used.installationId);
+    if (record === undefined || record.revokedAt !== null) {
+      return reply.page('error', { title: 'No test message was sent', message: 'This installation has been removed.' }, 410);
+    }
+
+    const result = await sendTestMessage(record.webhookUrl, record.channelName, opts.config.slack.timeoutMs);
+    app.metrics.webhookChecks.inc({ outcome: result.ok ? 'live' : result.dead ? 'dead' : 'unknown' });
+    if (!result.ok && result.dead) app.store.installations.revoke(record.id, `webhook dead: ${result.reason}`);
+    request.log.info({ installationId: record.id, ok: result.ok, reason: result.ok ? undefined : result.reason }, 'test message');
+    const testResult = result.ok
+      ? { ok: true, message: `A test message was posted to ${record.channelName}. Have a look in Slack.` }
+      : { ok: false, message: `Slack did not post the test message: ${result.reason}.${result.dead ? ' This webhook no longer works; install again for a new one.' : ''}` };
+    return renderLanding(reply, record, { installUrl: opts.installUrl, csrf, testResult });
+  });
+}

@@ -1,0 +1,24 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Slack refuses, and so do we, requests signed more than five minutes from now (replays). */
+export const MAX_SKEW_SECONDS = 5 * 60;
+
+/** `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` under the app's signing secret. */
+export function slackSignature(signingSecret: string, timestamp: string, rawBody: Buffer | string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(rawBody).digest('hex')}`;
+}
+
+/** Whether a request really comes from Slack: a fresh timestamp and a matching signature, compared in constant time. */
+export function verifySlackRequest(
+  signingSecret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  rawBody: Buffer,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
+  const { timestamp, signature } = headers;
+  if (timestamp === undefined || signature === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
+  const expected = Buffer.from(slackSignature(signingSecret, timestamp, rawBody));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
