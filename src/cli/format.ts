@@ -1,0 +1,167 @@
+// How installations are written out: masked or revealed views, the readable table, `show`'s lines, JSON and CSV.
+import type { InstallationRecord } from '../store/installations.js';
+
+export const MASK = '••••';
+
+/**
+ * A webhook URL without its secret: `https://hooks.slack.com/services/T…/B…/••••` keeps the origin, the team and
+ * the service ids and hides the last part, which alone lets anyone post. Anything else keeps its origin only.
+ */
+export function maskWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return MASK;
+  }
+  const services = /^(.*\/services\/[^/]+\/[^/]+\/)[^/]+\/?$/.exec(url.pathname);
+  return services === null ? `${url.origin}/${MASK}` : `${url.origin}${services[1]}${MASK}`;
+}
+
+/** One installation as printed, with camelCase keys and ISO dates; secrets masked unless revealed. */
+export interface InstallationView {
+  id: number;
+  status: 'active' | 'revoked';
+  teamId: string | null;
+  teamName: string | null;
+  enterpriseId: string | null;
+  enterpriseName: string | null;
+  isEnterpriseInstall: boolean;
+  channelId: string;
+  channelName: string;
+  webhookUrl: string;
+  /** Masked as `••••` unless revealed; null when the install has no bot. */
+  botToken: string | null;
+  configurationUrl: string | null;
+  appId: string | null;
+  botUserId: string | null;
+  scopes: string[];
+  installerUserId: string | null;
+  installedAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+}
+
+export function toView(r: InstallationRecord, reveal: boolean): InstallationView {
+  return {
+    id: r.id,
+    status: r.revokedAt === null ? 'active' : 'revoked',
+    teamId: r.teamId,
+    teamName: r.teamName,
+    enterpriseId: r.enterpriseId,
+    enterpriseName: r.enterpriseName,
+    isEnterpriseInstall: r.isEnterpriseInstall,
+    channelId: r.channelId,
+    channelName: r.channelName,
+    webhookUrl: reveal ? r.webhookUrl : maskWebhookUrl(r.webhookUrl),
+    botToken: r.botToken === null ? null : reveal ? r.botToken : MASK,
+    configurationUrl: r.configurationUrl,
+    appId: r.appId,
+    botUserId: r.botUserId,
+    scopes: r.scopes,
+    installerUserId: r.installerUserId,
+    installedAt: r.installedAt.toISOString(),
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+    revokedReason: r.revokedReason,
+  };
+}
+
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+// ---- text for a terminal ----
+
+/**
+ * Text from Slack or an operator made safe to print: control characters (a newline in a workspace name, an
+ * escape sequence that would drive the terminal) and bidirectional overrides are shown as `\n`, `\u001b`, ….
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** An ISO date-time in UTC, to the second: `2026-01-31T12:00:00Z`. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function named(name: string | null, id: string | null): string {
+  if (name === null) return id ?? '-';
+  return id === null ? name : `${name} (${id})`;
+}
+
+export function workspaceOf(r: InstallationRecord): string {
+  return r.isEnterpriseInstall
+    ? `${named(r.enterpriseName, r.enterpriseId)} org-wide`
+    : named(r.teamName, r.teamId);
+}
+
+export function statusOf(r: InstallationRecord): string {
+  if (r.revokedAt === null) return 'active';
+  return `revoked ${isoSeconds(r.revokedAt)}${r.revokedReason === null ? '' : ` (${r.revokedReason})`}`;
+}
+
+/** Left-aligned columns two spaces apart; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows].map((row) => row.map(printable));
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+/** `list`'s table: id, workspace, channel, installed, status, webhook (and the bot token when revealed). */
+export function installationsTable(records: InstallationRecord[], reveal: boolean): string {
+  const header = ['id', 'workspace', 'channel', 'installed', 'status', 'webhook', ...(reveal ? ['bot token'] : [])];
+  return table(header, records.map((r) => {
+    const view = toView(r, reveal);
+    return [String(r.id), workspaceOf(r), named(r.channelName, r.channelId), isoSeconds(r.installedAt), statusOf(r),
+      view.webhookUrl, ...(reveal ? [r.botToken ?? '-'] : [])];
+  }));
+}
+
+/** `show`'s output: every field, one per line. */
+export function installationDetails(r: InstallationRecord, reveal: boolean): string {
+  const view = toView(r, reveal);
+  const orDash = (v: string | null): string => v ?? '-';
+  const token = r.botToken === null ? '-' : reveal ? r.botToken : `${MASK} (hidden; --reveal shows it)`;
+  const lines: Array<[string, string]> = [
+    ['id', String(r.id)],
+    ['status', statusOf(r)],
+    ['workspace', named(r.teamName, r.teamId)],
+    ['enterprise', named(r.enterpriseName, r.enterpriseId)],
+    ['org-wide install', r.isEnterpriseInstall ? 'yes' : 'no'],
+    ['channel', named(r.channelName, r.channelId)],
+    ['webhook url', view.webhookUrl],
+    ['configuration url', orDash(r.configurationUrl)],
+    ['app id', orDash(r.appId)],
+    ['bot user id', orDash(r.botUserId)],
+    ['bot token', token],
+    ['scopes', r.scopes.length === 0 ? '-' : r.scopes.join(', ')],
+    ['installed by', orDash(r.installerUserId)],
+    ['installed at', isoSeconds(r.installedAt)],
+    ['revoked at', r.revokedAt === null ? '-' : isoSeconds(r.revokedAt)],
+    ['revoked reason', orDash(r.revokedReason)],
+  ];
+  const width = Math.max(...lines.map(([label]) => label.length)) + 1;
+  return lines.map(([label, value]) => `${`${label}:`.padEnd(width)} ${printable(value)}`).join('\n') + '\n';
+}
+
+// ---- CSV (RFC 4180) ----
+
+const CSV_COLUMNS: Array<keyof InstallationView> = [
+  'id', 'status', 'teamId', 'teamName', 'enterpriseId', 'enterpriseName', 'isEnterpriseInstall', 'channelId', 'channelName',
+  'webhookUrl', 'botToken', 'configurationUrl', 'appId', 'botUserId', 'scopes', 'installerUserId', 'installedAt', 'revokedAt',
+  'revokedReason',
+];
+
+/** A field, quoted when it holds a comma, a quote or a line break, quotes doubled; null is empty. */
+export function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A header row, then one row per installation, CRLF line endings; scopes are space-separated. */
+export function toCsv(views: InstallationView[]): string {
+  const rows = [CSV_COLUMNS, ...views.map((v) => CSV_COLUMNS.map((c) => v[c]))];
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
