@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { secretBoxFor } from '../src/crypto/keys.js';
+import { Store } from '../src/store/index.js';
 import { startServerProcess } from './helpers.js';
 
 // The install flow as a person does it: Debian's Chromium, the demo server (`npm start`), its built-in emulator.
@@ -54,6 +57,17 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   const channel = page.locator('[data-team="T0ACME0001"] .channel', { hasText: '#alerts' });
   assert.match(await channel.innerText(), /posted from the browser test/);
   assert.match(await channel.innerText(), /This webhook works/, 'the test message arrived too');
+
+  // Uninstalling the app on the emulator's page sends signed events to the server, which revokes the install.
+  await page.click('[data-uninstall="T0ACME0001"]');
+  await page.waitForSelector('#activity li.delivery[data-event="app_uninstalled"]');
+  const statuses = await page.locator('#activity li.delivery').evaluateAll((items) => items.map((li) => li.getAttribute('data-status')));
+  assert.deepEqual([...new Set(statuses)], ['200']);
+  const databasePath = join(server.cwd, 'data', 'installations.db');
+  const store = Store.open(databasePath, secretBoxFor({ databasePath, encryption: { key: undefined, oldKeys: [] } }));
+  t.after(() => store.close());
+  assert.equal(store.installations.list({ revoked: true }).length, 1);
+  assert.equal((await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' })).status, 404);
 });
 
 test('in Chromium: Cancel on the consent page leads to the cancel page, with a way to start again', async (t) => {
