@@ -53,4 +53,6 @@ test('installs into one workspace are never upserted, and installed_at has milli
   const at = store.installations.get(b)!.installedAt.getTime();
   assert.ok(Math.abs(at - Date.now()) < 5000);
   assert.throws(() => store.installations.insert({ ...base }), /incoming webhook/);
+  // The insert is fsynced (FULL) on its own; every other write stays NORMAL.
+  assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
 });

@@ -42,7 +42,9 @@ export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // it holds sealed secrets
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; FULL only adds power-loss safety
+  // NORMAL survives a killed process; the installations repository raises it to FULL (fsync) for the one write
+  // that must also survive a power cut, so states and sessions do not each pay for an fsync.
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
