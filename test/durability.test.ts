@@ -29,7 +29,9 @@ test('SIGTERM finishes the install in flight, closes the database and exits 0', 
   const server = await startServerProcess(t, { ...emulatorEnv(emu), LOG_LEVEL: 'info' });
   emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 1500 });
   const landing = install(new Browser(), server.installUrl);
-  await new Promise((resolve) => setTimeout(resolve, 700)); // the callback is now waiting on Slack
+  // Wait until the callback is waiting on Slack: the emulator has taken the delay fault.
+  for (let i = 0; i < 1000 && emu.emulator.pendingFaults().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(emu.emulator.pendingFaults().length, 0, 'the callback reached Slack');
   const exited = server.stop('SIGTERM');
   const { res, html } = await landing;
   assert.equal(res.status, 200, html);

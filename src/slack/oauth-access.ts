@@ -111,7 +111,12 @@ export async function exchangeCode(
         }
         return { ok: false, failure: { kind: 'unreachable', detail: `rate limited, Retry-After ${e.retryAfter}s` } };
       }
-      const detail = e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode ?? '?'}` : e.code === 'deadline' ? `timed out after ${timeoutMs} ms` : e.code ?? 'error';
+      const cause = (err as { original?: { name?: string; cause?: { code?: string } } }).original;
+      const timedOut = e.code === 'deadline' || cause?.name === 'TimeoutError' || cause?.name === 'AbortError';
+      const detail = timedOut ? `timed out after ${timeoutMs} ms`
+        : e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode ?? '?'}`
+        : e.code === ErrorCode.RequestError ? `network error ${cause?.cause?.code ?? cause?.name ?? ''}`.trim()
+        : e.code ?? 'error';
       return { ok: false, failure: { kind: 'unreachable', detail } };
     }
   }
