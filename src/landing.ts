@@ -1,4 +1,5 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { Installation } from '@slack/oauth';
 import type { FastifyReply } from 'fastify';
 import type { InstallationRecord } from './store/installations.js';
 import { LANDING_SESSION_TTL_MS } from './store/landing-sessions.js';
@@ -23,13 +24,30 @@ export interface LandingExtras {
   testResult?: { ok: boolean; message: string };
 }
 
+/** What the landing page shows of an installation. */
+export interface LandingFields {
+  workspace: string | null;
+  channel: string;
+  webhookUrl: string;
+  configurationUrl: string | null;
+}
+
+export function recordFields(r: InstallationRecord): LandingFields {
+  return { workspace: r.teamName ?? r.enterpriseName ?? r.teamId ?? r.enterpriseId, channel: r.channelName, webhookUrl: r.webhookUrl, configurationUrl: r.configurationUrl };
+}
+
+/** The same, straight from Slack's answer, so the callback need not read back what it just stored. */
+export function landingFields(i: Installation): LandingFields {
+  const hook = i.incomingWebhook!;
+  return {
+    workspace: i.team?.name ?? i.enterprise?.name ?? i.team?.id ?? i.enterprise?.id ?? null,
+    channel: hook.channel ?? '',
+    webhookUrl: hook.url,
+    configurationUrl: hook.configurationUrl ?? null,
+  };
+}
+
 /** Renders the landing page for one installation: where it posts, the URL, and how to use it. */
-export function renderLanding(reply: FastifyReply, record: InstallationRecord, extras: LandingExtras, status = 200) {
-  return reply.page('landing', {
-    workspace: record.teamName ?? record.enterpriseName ?? record.teamId ?? record.enterpriseId,
-    channel: record.channelName,
-    webhookUrl: record.webhookUrl,
-    configurationUrl: record.configurationUrl,
-    ...extras,
-  }, status);
+export function renderLanding(reply: FastifyReply, fields: LandingFields, extras: LandingExtras, status = 200) {
+  return reply.page('landing', { ...fields, ...extras }, status);
 }

@@ -36,7 +36,7 @@ test('a failing migration is rolled back whole and leaves the version where it w
   db.close();
 });
 
-test('installs into one workspace are never upserted, and installed_at has millisecond resolution', (t) => {
+test('installs into one workspace are never upserted, and installed_at has millisecond resolution', async (t) => {
   const store = Store.open(join(tempDir(t), 'db.sqlite'), SecretBox.random());
   t.after(() => store.close());
   const base = {
@@ -53,6 +53,34 @@ test('installs into one workspace are never upserted, and installed_at has milli
   const at = store.installations.get(b)!.installedAt.getTime();
   assert.ok(Math.abs(at - Date.now()) < 5000);
   assert.throws(() => store.installations.insert({ ...base }), /incoming webhook/);
-  // The insert is fsynced (FULL) on its own; every other write stays NORMAL.
-  assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
+  // Installs recorded together share one fsynced (FULL) transaction; one bad install does not undo the others.
+  const recorded = await Promise.allSettled([3, 4, 5].map((n) =>
+    store.recordInstall(n === 4 ? { ...base } : { ...base, incomingWebhook: { url: `https://h/${n}`, channel: '#a', channelId: 'C1' } })));
+  assert.deepEqual(recorded.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.equal(store.installations.count(), 4);
+  const third = (recorded[2] as PromiseFulfilledResult<{ id: number; session: string; csrf: string }>).value;
+  assert.equal(store.installations.get(third.id)!.webhookUrl, 'https://h/5');
+  assert.ok('installationId' in store.landingSessions.use(third.session, third.csrf));
+  assert.equal(store.db.pragma('synchronous', { simple: true }), 1, 'every other write stays NORMAL');
+});
+
+test('OAuth states are signed, expire after 10 minutes, and work once, also after a restart', async (t) => {
+  const path = join(tempDir(t), 'db.sqlite');
+  const box = SecretBox.random();
+  const store = Store.open(path, box);
+  const state = await store.oauthStates.generateStateParam({ scopes: [] }, new Date());
+  assert.match(state, /^[A-Za-z0-9_-]{51}$/);
+  const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
+  await assert.rejects(store.oauthStates.verifyStateParam(new Date(), tampered), { reason: 'unknown' });
+  await assert.rejects(store.oauthStates.verifyStateParam(new Date(), 'not-a-state'), { reason: 'unknown' });
+  await assert.rejects(store.oauthStates.verifyStateParam(new Date(Date.now() + 11 * 60 * 1000), state), { reason: 'expired' });
+  await store.oauthStates.verifyStateParam(new Date(), state);
+  await assert.rejects(store.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
+  store.close();
+  const again = Store.open(path, box);
+  t.after(() => again.close());
+  await assert.rejects(again.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
+  const other = Store.open(join(tempDir(t), 'other.sqlite'), SecretBox.random());
+  t.after(() => other.close());
+  await assert.rejects(other.oauthStates.verifyStateParam(new Date(), state), { reason: 'unknown' }, 'signed under another key');
 });

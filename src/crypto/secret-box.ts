@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
 const NONCE_BYTES = 12;
@@ -40,6 +40,11 @@ export class SecretBox {
 
   static random(): SecretBox {
     return new SecretBox(randomBytes(32));
+  }
+
+  /** A key for another purpose (`label`), derived from the current key, so there is one secret to keep. */
+  deriveKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#current, Buffer.alloc(0), `slack-webhook-installer ${label}`, 32));
   }
 
   hasKey(keyId: string): boolean {

@@ -5,7 +5,7 @@ import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError, type StateFailure } from '../store/oauth-states.js';
-import { LANDING_COOKIE, landingCookieOptions, renderLanding } from '../landing.js';
+import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 
 interface Query {
@@ -131,12 +131,10 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     }
 
     const { installation } = result;
-    const id = app.store.installations.insert(installation);
-    const record = app.store.installations.get(id)!;
-    const { session, csrf } = app.store.landingSessions.create(id);
+    const { id, session, csrf } = await app.store.recordInstall(installation);
     app.metrics.installsCompleted.inc();
-    request.log.info({ installationId: id, teamId: record.teamId, channelId: record.channelId }, 'install completed');
+    request.log.info({ installationId: id, teamId: installation.team?.id, channelId: installation.incomingWebhook?.channelId }, 'install completed');
     reply.setCookie(LANDING_COOKIE, session, landingCookieOptions(config.publicUrl));
-    return renderLanding(reply, record, { installUrl, csrf });
+    return renderLanding(reply, landingFields(installation), { installUrl, csrf });
   });
 }

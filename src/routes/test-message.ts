@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { LANDING_COOKIE, renderLanding } from '../landing.js';
+import { LANDING_COOKIE, recordFields, renderLanding } from '../landing.js';
 import { sendTestMessage } from '../slack/webhooks.js';
 import type { SessionRefusal } from '../store/landing-sessions.js';
 
@@ -41,6 +41,6 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
     const testResult = result.ok
       ? { ok: true, message: `A test message was posted to ${record.channelName}. Have a look in Slack.` }
       : { ok: false, message: `Slack did not post the test message: ${result.reason}.${result.dead ? ' This webhook no longer works; install again for a new one.' : ''}` };
-    return renderLanding(reply, record, { installUrl: opts.installUrl, csrf, testResult });
+    return renderLanding(reply, recordFields(record), { installUrl: opts.installUrl, csrf, testResult });
   });
 }

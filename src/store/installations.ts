@@ -104,8 +104,6 @@ export class InstallationsRepository implements InstallationStore {
   readonly #latestForEnterprise;
   readonly #count;
   readonly #list;
-  readonly #syncFull;
-  readonly #syncNormal;
   readonly #revokeOne;
   readonly #revokeTeam;
   readonly #revokeEnterprise;
@@ -154,9 +152,7 @@ export class InstallationsRepository implements InstallationStore {
         AND ((is_enterprise_install = 0 AND team_id = @team_id) OR (is_enterprise_install = 1 AND enterprise_id = @enterprise_id))
         AND (bot_user_id IN (SELECT value FROM json_each(@bots)) OR installer_user_id IN (SELECT value FROM json_each(@users)))`);
     this.#prune = db.prepare<[number], never>('DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?');
-    // In WAL mode FULL makes a commit wait for fsync of the log, which also covers the NORMAL commits before it.
-    this.#syncFull = db.prepare('PRAGMA synchronous = FULL');
-    this.#syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+
   }
 
   async storeInstallation(installation: Installation): Promise<void> {
@@ -169,16 +165,6 @@ export class InstallationsRepository implements InstallationStore {
     if (webhook?.channelId === undefined || webhook.channel === undefined) {
       throw new TypeError('an installation without an incoming webhook (channel and channel id) cannot be stored');
     }
-    // The one write per install that must survive a power cut: the user is about to be shown this URL.
-    this.#syncFull.run();
-    try {
-      return this.#insertRow(installation, { ...webhook, channelId: webhook.channelId, channel: webhook.channel });
-    } finally {
-      this.#syncNormal.run();
-    }
-  }
-
-  #insertRow(installation: Installation, webhook: { url: string; channel: string; channelId: string; configurationUrl?: string }): number {
     const result = this.#insert.run({
       team_id: installation.team?.id ?? null,
       team_name: installation.team?.name ?? null,

@@ -20,6 +20,7 @@ export class LandingSessionsRepository {
   readonly #find;
   readonly #use;
   readonly #prune;
+  #prunedAt = 0;
 
   constructor(db: Db) {
     this.#insert = db.prepare<[string, number, string, number], never>(
@@ -34,7 +35,10 @@ export class LandingSessionsRepository {
   create(installationId: number, now = Date.now()): { session: string; csrf: string } {
     const session = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
-    this.#prune.run(now);
+    if (now - this.#prunedAt > 60_000) {
+      this.#prune.run(now);
+      this.#prunedAt = now;
+    }
     this.#insert.run(hash(session).toString('base64url'), installationId, hash(csrf).toString('base64url'), now + LANDING_SESSION_TTL_MS);
     return { session, csrf };
   }

@@ -1,5 +1,5 @@
 import type { InstallURLOptions, StateStore } from '@slack/oauth';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from './database.js';
 
 /** How long a user has between opening the install URL and coming back from Slack (Slack's codes last as long). */
@@ -14,46 +14,57 @@ export class StateError extends Error {
   }
 }
 
-export function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('base64url');
-}
+const NONCE_BYTES = 16;
+const TIME_BYTES = 6;
+const MAC_BYTES = 16;
+const PRUNE_EVERY_MS = 60_000;
 
 /**
- * The `oauth_states` table, behind @slack/oauth's StateStore interface. The library's default ClearStateStore
- * is a signed token that stays valid until it expires, so it can be replayed; a row that is marked used cannot,
- * and it stays used across restarts. Only a hash of each state is kept.
+ * OAuth states behind @slack/oauth's StateStore interface: `nonce | issued-at | HMAC`, base64url. Issuing one
+ * writes nothing (the install redirect is the hot path); using one inserts its nonce into `used_oauth_states`,
+ * so unlike the library's ClearStateStore (valid until it expires, hence replayable) a state works once, also
+ * across restarts. The signing key is derived from the encryption key.
  */
 export class OAuthStateStore implements StateStore {
-  readonly #insert;
-  readonly #consume;
-  readonly #find;
+  readonly #key: Buffer;
+  readonly #markUsed;
   readonly #prune;
+  #prunedAt = 0;
 
-  constructor(db: Db) {
-    this.#insert = db.prepare<[string, string, number], never>(
-      'INSERT INTO oauth_states (state_hash, install_options, expires_at) VALUES (?, ?, ?)');
-    this.#consume = db.prepare<[number, string, number], { install_options: string }>(
-      'UPDATE oauth_states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING install_options');
-    this.#find = db.prepare<[string], { expires_at: number; used_at: number | null }>(
-      'SELECT expires_at, used_at FROM oauth_states WHERE state_hash = ?');
-    // Used or expired rows are kept one more lifetime, so a replay is told "already used" rather than "unknown".
-    this.#prune = db.prepare<[number], never>('DELETE FROM oauth_states WHERE expires_at < ?');
+  constructor(db: Db, signingKey: Buffer) {
+    this.#key = signingKey;
+    this.#markUsed = db.prepare<[string, number], never>('INSERT INTO used_oauth_states (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.#prune = db.prepare<[number], never>('DELETE FROM used_oauth_states WHERE expires_at < ?');
   }
 
-  async generateStateParam(installOptions: InstallURLOptions, now: Date): Promise<string> {
-    const state = randomBytes(32).toString('base64url');
-    this.#prune.run(now.getTime() - STATE_TTL_MS);
-    this.#insert.run(hashState(state), JSON.stringify(installOptions), now.getTime() + STATE_TTL_MS);
-    return state;
+  #mac(body: Buffer): Buffer {
+    return createHmac('sha256', this.#key).update(body).digest().subarray(0, MAC_BYTES);
   }
 
-  /** Marks the state used and returns its install options; throws a StateError saying why it cannot be used. */
+  /** A fresh state; its first characters are random, so they can name the flow's cookie. */
+  async generateStateParam(_installOptions: InstallURLOptions, now: Date): Promise<string> {
+    const body = Buffer.alloc(NONCE_BYTES + TIME_BYTES);
+    randomBytes(NONCE_BYTES).copy(body);
+    body.writeUIntBE(now.getTime(), NONCE_BYTES, TIME_BYTES);
+    return Buffer.concat([body, this.#mac(body)]).toString('base64url');
+  }
+
+  /** Checks the signature and age, and marks the state used; throws a StateError saying why it cannot be used. */
   async verifyStateParam(now: Date, state: string): Promise<InstallURLOptions> {
-    const hash = hashState(state);
-    const row = this.#consume.get(now.getTime(), hash, now.getTime());
-    if (row !== undefined) return JSON.parse(row.install_options) as InstallURLOptions;
-    const seen = this.#find.get(hash);
-    if (seen === undefined) throw new StateError('unknown');
-    throw new StateError(seen.used_at !== null ? 'used' : 'expired');
+    const raw = Buffer.from(state, 'base64url');
+    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== state) throw new StateError('unknown');
+    const body = raw.subarray(0, NONCE_BYTES + TIME_BYTES);
+    if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(body))) throw new StateError('unknown');
+    const issuedAt = body.readUIntBE(NONCE_BYTES, TIME_BYTES);
+    const t = now.getTime();
+    if (issuedAt > t + 60_000 || t - issuedAt > STATE_TTL_MS) throw new StateError('expired');
+    if (t - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prune.run(t);
+      this.#prunedAt = t;
+    }
+    const nonce = body.subarray(0, NONCE_BYTES).toString('base64url');
+    if (this.#markUsed.run(nonce, issuedAt + STATE_TTL_MS).changes === 0) throw new StateError('used');
+    // Every flow here has the same options (the configured scopes and redirect URI), so a state carries none.
+    return { scopes: [] };
   }
 }
