@@ -65,7 +65,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(metrics, { enabled: config.metricsEnabled });
   await app.register(security, { config });
-  await app.register(cookie);
+  // Cookies are parsed only by the two routes that read one (with app.parseCookie), not on every request.
+  await app.register(cookie, { hook: false });
   await app.register(pages, { demo: config.demo });
   await app.register(slack, { config });
 

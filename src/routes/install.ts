@@ -7,20 +7,22 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Constant-time, whatever the lengths: both sides are hashed to 32 bytes first. */
-export function secretMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+/** A constant-time check of a secret, whatever the lengths: both sides are compared as 32-byte hashes. */
+export function secretMatcher(expected: string): (given: string) => boolean {
+  const want = digest(expected);
+  return (given) => timingSafeEqual(digest(given), want);
 }
 
 /** GET /slack/install/:secret: the secret install URL; sends the browser to Slack's consent page. */
 export default async function installRoute(app: FastifyInstance, opts: { config: Config; installSecret: string }) {
-  const { config, installSecret } = opts;
+  const { config } = opts;
+  const isInstallSecret = secretMatcher(opts.installSecret);
   const cookieOptions = stateCookieOptions(config.publicUrl);
   const installOptions = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
 
   app.get<{ Params: { secret: string } }>('/slack/install/:secret', async (request, reply) => {
     // A wrong secret must look exactly like a path that does not exist.
-    if (!secretMatches(request.params.secret, installSecret)) return reply.callNotFound();
+    if (!isInstallSecret(request.params.secret)) return reply.callNotFound();
 
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
     const url = await app.slack.installer.generateInstallUrl(installOptions, true, state);

@@ -94,7 +94,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   app.get<{ Querystring: Query }>('/slack/oauth_redirect', { schema: { querystring: querySchema } }, async (request, reply) => {
     const { code, state, error } = request.query;
     const cookieName = state === undefined ? undefined : stateCookieName(state);
-    const cookie = cookieName === undefined ? undefined : request.cookies[cookieName];
+    const cookie = cookieName === undefined || request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[cookieName];
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
     const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
     // Spend the state whatever else is wrong, so that this flow cannot be resumed later.

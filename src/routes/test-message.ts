@@ -22,7 +22,7 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
   app.post<{ Body: { csrf?: string } }>('/slack/test-message', {
     schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 100 } } } },
   }, async (request, reply) => {
-    const session = request.cookies[LANDING_COOKIE];
+    const session = request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[LANDING_COOKIE];
     const csrf = request.body?.csrf;
     const used = session === undefined || csrf === undefined ? { refused: 'unknown' as const } : app.store.landingSessions.use(session, csrf);
     if ('refused' in used) {
