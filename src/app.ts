@@ -19,6 +19,10 @@ import slackEventsRoute from './routes/slack-events.js';
 import testMessageRoute from './routes/test-message.js';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** What a route adds to the request's one log line (an install's outcome, a refusal's reason). */
+    outcome: Record<string, unknown> | null;
+  }
   interface FastifyInstance {
     config: Config;
     /** `${PUBLIC_URL}/slack/install/${INSTALL_SECRET}`: the link the operator hands to users. */
@@ -50,9 +54,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
+  app.decorateRequest('outcome', null);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: safeUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { method: request.method, url: safeUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.outcome },
       'request',
     );
   });

@@ -54,8 +54,9 @@ test('installs into one workspace are never upserted, and installed_at has milli
   assert.ok(Math.abs(at - Date.now()) < 5000);
   assert.throws(() => store.installations.insert({ ...base }), /incoming webhook/);
   // Installs recorded together share one fsynced (FULL) transaction; one bad install does not undo the others.
-  const recorded = await Promise.allSettled([3, 4, 5].map((n) =>
-    store.recordInstall(n === 4 ? { ...base } : { ...base, incomingWebhook: { url: `https://h/${n}`, channel: '#a', channelId: 'C1' } })));
+  const claims = await Promise.all([3, 4, 5].map(async () => store.oauthStates.claim(new Date(), await store.oauthStates.generateStateParam({ scopes: [] }, new Date()))));
+  const recorded = await Promise.allSettled([3, 4, 5].map((n, i) =>
+    store.recordInstall(n === 4 ? { ...base } : { ...base, incomingWebhook: { url: `https://h/${n}`, channel: '#a', channelId: 'C1' } }, claims[i]!)));
   assert.deepEqual(recorded.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.equal(store.installations.count(), 4);
   const third = (recorded[2] as PromiseFulfilledResult<{ id: number; session: string; csrf: string }>).value;

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
-import { StateError, type StateFailure } from '../store/oauth-states.js';
+import { StateError, type StateClaim, type StateFailure } from '../store/oauth-states.js';
 import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 
@@ -73,19 +73,28 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   const { config, installUrl } = opts;
   const cookieOptions = stateCookieOptions(config.publicUrl);
 
-  async function spendState(state: string): Promise<'ok' | StateFailure> {
+  function claimState(state: string): StateClaim | StateFailure {
     try {
-      await app.store.oauthStates.verifyStateParam(new Date(), state);
-      return 'ok';
+      return app.store.oauthStates.claim(new Date(), state);
     } catch (err) {
       if (err instanceof StateError) return err.reason;
       throw err;
     }
   }
 
+  function spent<T>(claim: StateClaim, answer: T): T {
+    app.store.oauthStates.spend(claim);
+    return answer;
+  }
+
+  const cancelled = (reply: FastifyReply, issued: boolean) =>
+    fail(reply, 400, { title: 'Install cancelled', message: 'You cancelled the install in Slack, so no webhook was created.' }, 'access_denied', issued);
+  const slackRedirectError = (reply: FastifyReply, error: string, issued: boolean) =>
+    fail(reply, 400, { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` }, 'slack_redirect_error', issued);
+
   // The install URL is a secret: a page that could be reached without it says how to start again instead.
   function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
-    reply.request.log.info({ reason }, 'install failed');
+    reply.request.outcome = { event: 'install failed', reason };
     app.metrics.installsFailed.inc({ reason: label(reason.split(':')[0]!) });
     const retry = bound ? { retryUrl: installUrl } : { retryHint: 'To try again, open the install link you were given.' };
     return reply.page('error', { ...page, ...retry }, status);
@@ -97,44 +106,54 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     const cookie = cookieName === undefined || request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[cookieName];
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
     const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
-    // Spend the state whatever else is wrong, so that this flow cannot be resumed later.
-    const verdict = bound ? await spendState(state) : undefined;
+    const claim = bound ? claimState(state) : undefined;
     // The install URL is offered again only to a browser holding a state this server issued.
-    const issued = verdict !== undefined && verdict !== 'unknown';
+    const issued = claim !== undefined && claim !== 'unknown';
+    if (typeof claim !== 'object') {
+      if (error === 'access_denied') return cancelled(reply, issued);
+      if (error !== undefined) return slackRedirectError(reply, error, issued);
+      if (state === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.missing }, 'state_missing', false);
+      if (claim === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.other_browser }, 'state_other_browser', false);
+      return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES[claim] }, `state_${claim}`, issued);
+    }
 
-    if (error !== undefined) {
-      if (error === 'access_denied') {
-        return fail(reply, 400, { title: 'Install cancelled', message: 'You cancelled the install in Slack, so no webhook was created.' }, 'access_denied', issued);
+    // From here the state is this flow's; every way out spends it, so the flow cannot be resumed later.
+    try {
+      if (error === 'access_denied') return spent(claim, cancelled(reply, true));
+      if (error !== undefined) return spent(claim, slackRedirectError(reply, error, true));
+      if (code === undefined) {
+        return spent(claim, fail(reply, 400, { title: 'Install could not be completed', message: 'Slack sent no authorization code back. Nothing was stored.' }, 'code_missing', true));
       }
-      return fail(reply, 400, { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` }, 'slack_redirect_error', issued);
-    }
-    if (state === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.missing }, 'state_missing', false);
-    if (verdict === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.other_browser }, 'state_other_browser', false);
-    if (verdict !== 'ok') return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES[verdict] }, `state_${verdict}`, issued);
-    if (code === undefined) {
-      return fail(reply, 400, { title: 'Install could not be completed', message: 'Slack sent no authorization code back. Nothing was stored.' }, 'code_missing', true);
-    }
 
-    const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
-    const result = await exchangeCode(app.slack.client, {
-      clientId: config.slack.clientId,
-      clientSecret: config.slack.clientSecret,
-      code,
-      redirectUri: config.redirectUri,
-    }, config.slack.timeoutMs);
-    stopTimer({ outcome: result.ok ? 'ok' : result.failure.kind });
-    if (!result.ok) {
-      const { status, page } = failurePage(result.failure);
-      const f = result.failure;
-      const reason = f.kind === 'slack_error' ? `slack_${f.error}` : f.kind === 'unreachable' ? `unreachable: ${f.detail}` : f.kind;
-      return fail(reply, status, page, reason, true);
-    }
+      const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
+      const result = await exchangeCode(app.slack.client, {
+        clientId: config.slack.clientId,
+        clientSecret: config.slack.clientSecret,
+        code,
+        redirectUri: config.redirectUri,
+      }, config.slack.timeoutMs);
+      stopTimer({ outcome: result.ok ? 'ok' : result.failure.kind });
+      if (!result.ok) {
+        const { status, page } = failurePage(result.failure);
+        const f = result.failure;
+        const reason = f.kind === 'slack_error' ? `slack_${f.error}` : f.kind === 'unreachable' ? `unreachable: ${f.detail}` : f.kind;
+        return spent(claim, fail(reply, status, page, reason, true));
+      }
 
-    const { installation } = result;
-    const { id, session, csrf } = await app.store.recordInstall(installation);
-    app.metrics.installsCompleted.inc();
-    request.log.info({ installationId: id, teamId: installation.team?.id, channelId: installation.incomingWebhook?.channelId }, 'install completed');
-    reply.setCookie(LANDING_COOKIE, session, landingCookieOptions(config.publicUrl));
-    return renderLanding(reply, landingFields(installation), { installUrl, csrf });
+      const { installation } = result;
+      let recorded;
+      try {
+        recorded = await app.store.recordInstall(installation, claim); // records the state's use too
+      } catch (err) {
+        if (!(err instanceof StateError)) throw err;
+        return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.used }, 'state_used', true);
+      }
+      app.metrics.installsCompleted.inc();
+      request.outcome = { event: 'install completed', installationId: recorded.id, teamId: installation.team?.id, channelId: installation.incomingWebhook?.channelId };
+      reply.setCookie(LANDING_COOKIE, recorded.session, landingCookieOptions(config.publicUrl));
+      return renderLanding(reply, landingFields(installation), { installUrl, csrf: recorded.csrf });
+    } finally {
+      app.store.oauthStates.release(claim); // a no-op once spent or recorded
+    }
   });
 }

@@ -35,7 +35,7 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
       signature: header(request, 'x-slack-signature'),
     }, raw);
     if (!signed) {
-      request.log.info('events: refused a request without a valid Slack signature');
+      request.outcome = { event: 'events: bad signature' };
       return reply.status(401).send();
     }
 
@@ -62,13 +62,13 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
 
     if (body.type === 'event_callback' && type === 'app_uninstalled') {
       const revoked = app.store.installations.revokeWorkspace({ ...where, isEnterpriseInstall: body.is_enterprise_install === true }, 'app_uninstalled', sentAt);
-      request.log.info({ event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked }, 'events: app uninstalled');
+      request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
     } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
       const tokens = isRecord(event.tokens) ? event.tokens : {};
       const revoked = app.store.installations.revokeByUsers(where, { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) }, 'tokens_revoked', sentAt);
-      request.log.info({ event: type, teamId: where.teamId, revoked }, 'events: tokens revoked');
+      request.outcome = { event: type, teamId: where.teamId, revoked };
     } else {
-      request.log.debug({ event: label(type) }, 'events: not handled');
+      request.outcome = { event: label(type), handled: false };
     }
     return reply.status(200).send();
   });

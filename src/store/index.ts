@@ -3,7 +3,7 @@ import { KeyError, type SecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Db } from './database.js';
 import { InstallationsRepository } from './installations.js';
 import { LandingSessionsRepository } from './landing-sessions.js';
-import { OAuthStateStore } from './oauth-states.js';
+import { OAuthStateStore, StateError, type StateClaim } from './oauth-states.js';
 import { SettingsRepository } from './settings.js';
 
 export interface RecordedInstall {
@@ -15,6 +15,7 @@ export interface RecordedInstall {
 
 interface PendingInstall {
   installation: Installation;
+  state: StateClaim;
   resolve: (recorded: RecordedInstall) => void;
   reject: (err: unknown) => void;
 }
@@ -56,13 +57,13 @@ export class Store {
   }
 
   /**
-   * Stores a completed install and its landing session durably (fsynced) before resolving, so the webhook a user
-   * is about to be shown survives a power cut. Installs that complete in the same turn of the event loop share one
+   * Stores a completed install, its landing session and the use of its OAuth state durably (fsynced) before
+   * resolving, so the webhook a user is about to be shown survives a power cut. Installs that complete in the same turn of the event loop share one
    * transaction and one fsync (group commit): under load the fsync, not the work, would otherwise set the pace.
    */
-  recordInstall(installation: Installation): Promise<RecordedInstall> {
+  recordInstall(installation: Installation, state: StateClaim): Promise<RecordedInstall> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ installation, resolve, reject });
+      this.#pending.push({ installation, state, resolve, reject });
       if (this.#pending.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -72,7 +73,8 @@ export class Store {
     this.#pending = [];
     const outcomes: Array<{ ok: true; value: RecordedInstall } | { ok: false; err: unknown }> = [];
     // Each install is a savepoint of its own, so one bad install does not undo the others.
-    const one = this.db.transaction((installation: Installation) => {
+    const one = this.db.transaction((installation: Installation, state: StateClaim) => {
+      if (!this.oauthStates.markUsed(state)) throw new StateError('used');
       const id = this.installations.insert(installation);
       return { id, ...this.landingSessions.create(id) };
     });
@@ -80,9 +82,9 @@ export class Store {
       // In WAL mode a FULL commit waits for the log's fsync, which also covers the NORMAL commits before it.
       this.#syncFull.run();
       this.db.transaction(() => {
-        for (const { installation } of batch) {
+        for (const { installation, state } of batch) {
           try {
-            outcomes.push({ ok: true, value: one(installation) });
+            outcomes.push({ ok: true, value: one(installation, state) });
           } catch (err) {
             outcomes.push({ ok: false, err });
           }
@@ -93,6 +95,7 @@ export class Store {
       return;
     } finally {
       this.#syncNormal.run();
+      for (const p of batch) this.oauthStates.release(p.state);
     }
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
