@@ -1,8 +1,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { DEMO_APP_ID, type Config } from './config.js';
-import emulatorPlugin from './emulator/plugin.js';
-import { SlackEmulator } from './emulator/state.js';
+import type { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
 import pages from './plugins/pages.js';
@@ -87,6 +86,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   let emulator: SlackEmulator | undefined;
   if (config.demo) {
+    // Loaded only in demo mode: a production server never loads the emulator's code.
+    const [{ default: emulatorPlugin }, { SlackEmulator }] = await Promise.all([import('./emulator/plugin.js'), import('./emulator/state.js')]);
     emulator = new SlackEmulator({
       apps: [{
         clientId: config.slack.clientId,

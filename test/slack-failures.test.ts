@@ -61,3 +61,9 @@ test('Slack not answering within SLACK_TIMEOUT_MS ends on the could-not-be-reach
   assertUnreachablePage(r);
   assert.match(r.logs, /timed out after 700 ms/);
 });
+
+test('the error codes written out to keep @slack/web-api out of start-up are the SDK\'s own', async () => {
+  const { ErrorCode } = await import('@slack/web-api');
+  const { ErrorCode: ours } = await import('../src/slack/oauth-access.js');
+  for (const [name, value] of Object.entries(ours)) assert.equal(ErrorCode[name as keyof typeof ErrorCode], value, name);
+});

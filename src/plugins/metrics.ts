@@ -1,20 +1,20 @@
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
-  installsStarted: Counter;
-  installsCompleted: Counter;
-  installsFailed: Counter<'reason'>;
-  slackApiSeconds: Histogram<'method' | 'outcome'>;
-  eventsReceived: Counter<'type'>;
-  webhookChecks: Counter<'outcome'>;
+  installsStarted: Pick<Counter, 'inc'>;
+  installsCompleted: Pick<Counter, 'inc'>;
+  installsFailed: Pick<Counter<'reason'>, 'inc'>;
+  slackApiSeconds: Pick<Histogram<'method' | 'outcome'>, 'startTimer'>;
+  eventsReceived: Pick<Counter<'type'>, 'inc'>;
+  webhookChecks: Pick<Counter<'outcome'>, 'inc'>;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
     /** Where the metrics are registered; served by routes/metrics.ts when METRICS_ENABLED=true. */
-    metricsRegistry: Registry;
+    metricsRegistry: Registry | undefined;
   }
 }
 
@@ -25,15 +25,27 @@ export function label(value: string): string {
   return /^[a-z0-9_.]{1,64}$/.test(value) ? value : 'other';
 }
 
+const noop = { inc() {}, startTimer: () => () => 0 };
+const DISABLED: Metrics = {
+  installsStarted: noop, installsCompleted: noop, installsFailed: noop, slackApiSeconds: noop, eventsReceived: noop, webhookChecks: noop,
+};
+
 /**
- * Counters are always kept (each costs an addition); the process metrics are collected only when
- * METRICS_ENABLED=true. One registry per app, so several apps in one process (tests) do not collide.
+ * With METRICS_ENABLED=true, prom-client counters and histograms, the default process metrics, one registry per
+ * app (several apps in one process, as in tests, do not collide). Otherwise prom-client is not even loaded, and
+ * the routes count into no-ops.
  */
 export default fp(
   async (app, opts: { enabled: boolean }) => {
-    const registers = [new Registry()];
-    const [register] = registers as [Registry];
-    const metrics: Metrics = {
+    if (!opts.enabled) {
+      app.decorate('metrics', DISABLED);
+      app.decorate('metricsRegistry', undefined);
+      return;
+    }
+    const { collectDefaultMetrics, Counter, Histogram, Registry } = await import('prom-client');
+    const register = new Registry();
+    const registers = [register];
+    app.decorate('metrics', {
       installsStarted: new Counter({ name: `${PREFIX}installs_started_total`, help: 'Install URLs opened with the right secret (redirects to Slack).', registers }),
       installsCompleted: new Counter({ name: `${PREFIX}installs_completed_total`, help: 'Installs stored and shown on the landing page.', registers }),
       installsFailed: new Counter({ name: `${PREFIX}installs_failed_total`, help: 'Installs that ended on a failure page, by reason.', labelNames: ['reason'], registers }),
@@ -46,10 +58,9 @@ export default fp(
       }),
       eventsReceived: new Counter({ name: `${PREFIX}events_received_total`, help: 'Signed Events API requests, by event type.', labelNames: ['type'], registers }),
       webhookChecks: new Counter({ name: `${PREFIX}webhook_checks_total`, help: 'Webhook checks and test messages, by outcome (live, dead, unknown).', labelNames: ['outcome'], registers }),
-    };
-    app.decorate('metrics', metrics);
+    });
     app.decorate('metricsRegistry', register);
-    if (opts.enabled) collectDefaultMetrics({ register, prefix: PREFIX });
+    collectDefaultMetrics({ register, prefix: PREFIX });
   },
   { name: 'metrics' },
 );

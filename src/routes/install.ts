@@ -25,7 +25,7 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
     if (!isInstallSecret(request.params.secret)) return reply.callNotFound();
 
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
-    const url = await app.slack.installer.generateInstallUrl(installOptions, true, state);
+    const url = await (await app.slack()).installer.generateInstallUrl(installOptions, true, state);
     app.metrics.installsStarted.inc();
     return reply
       .setCookie(stateCookieName(state), state, cookieOptions)

@@ -126,7 +126,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
       }
 
       const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
-      const result = await exchangeCode(app.slack.client, {
+      const result = await exchangeCode((await app.slack()).client, {
         clientId: config.slack.clientId,
         clientSecret: config.slack.clientSecret,
         code,

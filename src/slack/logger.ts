@@ -1,4 +1,4 @@
-import { LogLevel, type Logger } from '@slack/logger';
+import type { Logger, LogLevel } from '@slack/logger';
 import type { FastifyBaseLogger } from 'fastify';
 
 /**
@@ -13,7 +13,7 @@ export function slackLogger(log: FastifyBaseLogger): Logger {
     warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
     error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
     setLevel: () => {},
-    getLevel: () => LogLevel.WARN,
+    getLevel: () => 'warn' as LogLevel, // LogLevel.WARN, without loading the module at start-up
     setName: () => {},
   };
 }

@@ -1,5 +1,13 @@
 import type { Installation } from '@slack/oauth';
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
+
+// @slack/web-api's ErrorCode values, written out so that this module does not load the SDK at start-up.
+export const ErrorCode = {
+  PlatformError: 'slack_webapi_platform_error',
+  RateLimitedError: 'slack_webapi_rate_limited_error',
+  HTTPError: 'slack_webapi_http_error',
+  RequestError: 'slack_webapi_request_error',
+} as const;
 
 /** Why an exchange produced no installation; each has its own page. */
 export type ExchangeFailure =
