@@ -2,6 +2,7 @@ import type { InstallProvider } from '@slack/oauth';
 import type { WebClient } from '@slack/web-api';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { httpFetch } from '../slack/http-fetch.js';
 import { slackLogger } from '../slack/logger.js';
 
 export interface SlackClients {
@@ -31,7 +32,9 @@ export default fp(
       const [{ InstallProvider }, { WebClient }] = await Promise.all([import('@slack/oauth'), import('@slack/web-api')]);
       const logger = slackLogger(app.log);
       // Retries are ours (one, for a 429 whose Retry-After fits in SLACK_TIMEOUT_MS), not WebClient's ten in 30 minutes.
-      const clientOptions = { slackApiUrl: slack.apiUrl, logger, timeout: slack.timeoutMs, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
+      const clientOptions = {
+        slackApiUrl: slack.apiUrl, logger, timeout: slack.timeoutMs, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, fetch: httpFetch,
+      };
       const installer = new InstallProvider({
         clientId: slack.clientId,
         clientSecret: slack.clientSecret,
