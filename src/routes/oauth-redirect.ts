@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
+import { stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
@@ -8,18 +9,7 @@ import { StateError, type StateClaim, type StateFailure } from '../store/oauth-s
 import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 
-interface Query {
-  code?: string;
-  state?: string;
-  error?: string;
-  error_description?: string;
-}
-
-const field = { type: 'string', maxLength: 2048 } as const;
-const querySchema = {
-  type: 'object',
-  properties: { code: field, state: field, error: field, error_description: field },
-} as const;
+const QUERY_FIELDS = ['code', 'state', 'error', 'error_description'] as const;
 
 // What Slack's own error codes mean for the person who just clicked Allow.
 const SLACK_ERRORS: Record<string, string> = {
@@ -100,8 +90,8 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     return reply.page('error', { ...page, ...retry }, status);
   }
 
-  app.get<{ Querystring: Query }>('/slack/oauth_redirect', { schema: { querystring: querySchema } }, async (request, reply) => {
-    const { code, state, error } = request.query;
+  app.get('/slack/oauth_redirect', async (request, reply) => {
+    const { code, state, error } = stringFields(request.query, QUERY_FIELDS, 2048);
     const cookieName = state === undefined ? undefined : stateCookieName(state);
     const cookie = cookieName === undefined || request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[cookieName];
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);

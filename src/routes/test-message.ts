@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { stringFields } from '../input.js';
 import { LANDING_COOKIE, recordFields, renderLanding } from '../landing.js';
 import { sendTestMessage } from '../slack/webhooks.js';
 import type { SessionRefusal } from '../store/landing-sessions.js';
@@ -19,11 +20,9 @@ const REFUSALS: Record<SessionRefusal, string> = {
 export default async function testMessageRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
   await app.register(formbody, { bodyLimit: 4096 });
 
-  app.post<{ Body: { csrf?: string } }>('/slack/test-message', {
-    schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 100 } } } },
-  }, async (request, reply) => {
+  app.post('/slack/test-message', async (request, reply) => {
     const session = request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[LANDING_COOKIE];
-    const csrf = request.body?.csrf;
+    const { csrf } = stringFields(request.body, ['csrf'], 100);
     const used = session === undefined || csrf === undefined ? { refused: 'unknown' as const } : app.store.landingSessions.use(session, csrf);
     if ('refused' in used) {
       request.outcome = { event: 'test message refused', reason: used.refused };
