@@ -13,23 +13,25 @@ export function safeUrl(url: string): string {
   return path;
 }
 
-/** Values that must never be written out in full, wherever they appear in a log object. */
+/**
+ * Values that must never be written out in full. Explicit paths, no wildcards: pino compiles these into direct
+ * property checks, where wildcard paths walk every object of every line (a tenth of the install redirect's cost).
+ * The paths cover the request and response headers that carry secrets, the fields of Slack's answers that are
+ * credentials when an SDK error carries them, and the names this code base gives to secrets.
+ */
 export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
   'res.headers["set-cookie"]',
-  '*.webhookUrl',
-  '*.webhook_url',
-  '*.url',
-  '*.code',
-  '*.state',
-  '*.token',
-  '*.access_token',
-  '*.bot_token',
-  '*.botToken',
-  '*.client_secret',
-  '*.clientSecret',
-  '*.installSecret',
+  'err.data.access_token',
+  'err.data.incoming_webhook.url',
+  'err.body',
+  'webhookUrl',
+  'botToken',
+  'code',
+  'state',
+  'clientSecret',
+  'installSecret',
 ];
 
 export function loggerOptions(level: string): NonNullable<FastifyServerOptions['logger']> & object {

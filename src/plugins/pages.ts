@@ -54,7 +54,7 @@ export default fp(
         request.log.error({ err: error }, 'request failed');
         return reply.page('error', { title: 'Something went wrong', message: 'The server could not answer this request. Nothing was changed.' }, 500);
       }
-      request.outcome = { event: 'rejected', code: error.code };
+      request.outcome = { event: 'rejected', errorCode: error.code };
       return reply.page('error', describeClientError(error, status), status);
     });
   },
