@@ -1,16 +1,13 @@
 import type { FastifyServerOptions } from 'fastify';
 
 // Path segments that are credentials: the install secret, and the secret part of an (emulated) webhook URL.
-const SECRET_PATHS: Array<[RegExp, string]> = [
-  [/^(\/slack\/install\/)[^/?#]*/, '$1[redacted]'],
-  [/^(\/_emulator\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]*/, '$1[redacted]'],
-];
+const SECRET_PATH = /^(\/slack\/install\/|\/_emulator\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]*/;
 
 /** The request's path with secrets replaced and the query string (OAuth `code`, `state`) dropped. */
 export function safeUrl(url: string): string {
-  let path = url.split('?', 1)[0]!;
-  for (const [pattern, replacement] of SECRET_PATHS) path = path.replace(pattern, replacement);
-  return path;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.replace(SECRET_PATH, '$1[redacted]');
 }
 
 /**
