@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildApp } from './app.js';
+import { loggerOptions } from './logger.js';
 import { ConfigError, loadConfig } from './config.js';
 import { KeyError } from './crypto/secret-box.js';
 
@@ -18,7 +20,17 @@ try {
 
 let app: FastifyInstance;
 try {
-  app = await buildApp(config);
+  // Log lines are written asynchronously: while one write is under way, the next lines gather into one, instead of
+  // a blocking write per line on the request path. They are flushed on shutdown; a SIGKILL may lose the last few.
+  const destination = pino.destination({ dest: 1, sync: false });
+  app = await buildApp(config, { loggerInstance: pino(loggerOptions(config.logLevel), destination) });
+  app.addHook('onClose', async () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing more can be written (stdout closed): the lines are lost, the shutdown is not
+    }
+  });
 } catch (err) {
   if (!(err instanceof KeyError)) throw err;
   console.error(`Encryption key error: ${err.message}`);
