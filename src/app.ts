@@ -54,11 +54,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   app.decorateRequest('outcome', null);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       { method: request.method, url: safeUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.outcome },
       'request',
     );
+    done();
   });
 
   app.decorate('config', config);
