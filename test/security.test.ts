@@ -66,6 +66,13 @@ test('every page carries a strict CSP, no-referrer and nosniff; pages with secre
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(r.headers.get('cache-control'), 'no-store');
   }
+  // The install redirect keeps the headers that act on a redirect; the document headers would have nothing to act on.
+  const redirect = await fetch(app.installUrl, { redirect: 'manual' });
+  assert.equal(redirect.status, 302);
+  assert.equal(redirect.headers.get('referrer-policy'), 'no-referrer', 'the install URL never leaks as a Referer');
+  assert.equal(redirect.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(redirect.headers.get('cache-control'), 'no-store');
+  assert.equal(redirect.headers.get('content-security-policy'), null);
   const script = await fetch(`${url}/assets/copy.js`);
   assert.equal(script.status, 200);
   assert.match(script.headers.get('content-type')!, /javascript/);

@@ -47,9 +47,14 @@ export default fp(
       xFrameOptions: { action: 'deny' },
       strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000 } : false,
     });
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
-      done();
+    // A redirect has no document for CSP, framing or cross-origin policies to act on; it keeps the headers that
+    // act on the redirect itself (Referrer-Policy keeps the install URL out of Slack's Referer, and HSTS).
+    const redirectHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) =>
+      ['referrer-policy', 'x-content-type-options', 'strict-transport-security'].includes(name)));
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      const status = reply.statusCode;
+      reply.headers(status >= 300 && status < 400 ? redirectHeaders : headers);
+      done(null, payload);
     });
 
     const { maxFailures, windowMs } = config.rateLimit;
