@@ -24,8 +24,15 @@ export function readMigrations(dir = migrationsDir): Migration[] {
   return migrations;
 }
 
+let shipped: Migration[] | undefined;
+
+/** The migrations this build ships, read once per process (start-up and /readyz both need them). */
+export function shippedMigrations(): Migration[] {
+  return (shipped ??= readMigrations());
+}
+
 /** Applies each migration newer than `PRAGMA user_version` in its own transaction; returns how many ran. */
-export function migrate(db: Db, migrations = readMigrations()): number {
+export function migrate(db: Db, migrations = shippedMigrations()): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const pending = migrations.filter((m) => m.version > current);
   for (const m of pending) {
