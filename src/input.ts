@@ -1,3 +1,6 @@
+import type { FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+
 /** A 4xx the error handler shows as a page (the message is the user's own input described, never a secret). */
 export class BadInput extends Error {
   readonly statusCode = 400;
@@ -20,4 +23,31 @@ export function stringFields<K extends string>(source: unknown, names: readonly 
     out[name] = value;
   }
   return out;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A non-empty string, or undefined: how Slack's JSON answers are read. */
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Slack's error codes (`invalid_code`, `no_service`, …): short snake_case words, safe to show and to log. */
+export function isSlackCode(value: string): boolean {
+  return /^[a-z][a-z0-9_]{0,63}$/.test(value);
+}
+
+/** Constant-time equality of two secrets; only whether their lengths differ can be learnt from timing. */
+export function sameSecret(a: string | Buffer, b: string | Buffer): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a) : a;
+  const y = typeof b === 'string' ? Buffer.from(b) : b;
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** One cookie of the request, parsed only by the routes that read one (cookies are not parsed for every request). */
+export function cookieValue(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  return header === undefined ? undefined : request.server.parseCookie(header)[name];
 }

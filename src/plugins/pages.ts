@@ -6,7 +6,7 @@ import { viewsDir } from '../paths.js';
 
 declare module 'fastify' {
   interface FastifyReply {
-    /** Renders views/<template>.eta inside the layout, with headers that keep the page out of caches and referrers. */
+    /** Renders views/<template>.eta inside the layout, kept out of caches (the security plugin adds the rest). */
     page(template: string, data: object, status?: number): Promise<FastifyReply>;
   }
 }
@@ -41,7 +41,6 @@ export default fp(
     app.decorateReply('page', async function (this: FastifyReply, template: string, data: object, status = 200) {
       return this.status(status)
         .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
         .view(`${template}.eta`, data);
     });
 

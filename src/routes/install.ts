@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../input.js';
 import type { Config } from '../config.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 
@@ -9,10 +9,7 @@ import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
  */
 export function secretMatcher(expected: string): (given: string) => boolean {
   const want = Buffer.from(expected);
-  return (given) => {
-    const got = Buffer.from(given);
-    return got.length === want.length && timingSafeEqual(got, want);
-  };
+  return (given) => sameSecret(given, want);
 }
 
 /** GET /slack/install/:secret: the secret install URL; sends the browser to Slack's consent page. */

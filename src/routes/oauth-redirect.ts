@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
-import { stringFields } from '../input.js';
+import { cookieValue, sameSecret, stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
@@ -52,12 +51,6 @@ function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPag
   }
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** GET /slack/oauth_redirect: Slack sends the browser back here; exchanges the code and shows the webhook URL. */
 export default async function oauthRedirectRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
   const { config, installUrl } = opts;
@@ -93,7 +86,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   app.get('/slack/oauth_redirect', async (request, reply) => {
     const { code, state, error } = stringFields(request.query, QUERY_FIELDS, 2048);
     const cookieName = state === undefined ? undefined : stateCookieName(state);
-    const cookie = cookieName === undefined || request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[cookieName];
+    const cookie = cookieName === undefined ? undefined : cookieValue(request, cookieName);
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
     const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
     const claim = bound ? claimState(state) : undefined;

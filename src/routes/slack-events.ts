@@ -1,17 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isRecord, text } from '../input.js';
 import { label } from '../plugins/metrics.js';
 import { verifySlackRequest } from '../slack/signature.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function optional(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -49,12 +42,12 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
 
     if (body.type === 'url_verification') {
       app.metrics.eventsReceived.inc({ type: 'url_verification' });
-      return reply.type('text/plain; charset=utf-8').send(optional(body.challenge) ?? '');
+      return reply.type('text/plain; charset=utf-8').send(text(body.challenge) ?? '');
     }
     const event = isRecord(body.event) ? body.event : {};
-    const type = optional(event.type) ?? optional(body.type) ?? 'unknown';
+    const type = text(event.type) ?? text(body.type) ?? 'unknown';
     app.metrics.eventsReceived.inc({ type: label(type) });
-    const where = { teamId: optional(body.team_id), enterpriseId: optional(body.enterprise_id) };
+    const where = { teamId: text(body.team_id), enterpriseId: text(body.enterprise_id) };
     // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
     // after it are not its subject.
     const eventTime = typeof body.event_time === 'number' && Number.isFinite(body.event_time) ? (Math.floor(body.event_time) + 1) * 1000 : Date.now();

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { stringFields } from '../input.js';
+import { cookieValue, stringFields } from '../input.js';
 import { LANDING_COOKIE, recordFields, renderLanding } from '../landing.js';
 import { sendTestMessage } from '../slack/webhooks.js';
 import type { SessionRefusal } from '../store/landing-sessions.js';
@@ -21,7 +21,7 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
   await app.register(formbody, { bodyLimit: 4096 });
 
   app.post('/slack/test-message', async (request, reply) => {
-    const session = request.headers.cookie === undefined ? undefined : app.parseCookie(request.headers.cookie)[LANDING_COOKIE];
+    const session = cookieValue(request, LANDING_COOKIE);
     const { csrf } = stringFields(request.body, ['csrf'], 100);
     const used = session === undefined || csrf === undefined ? { refused: 'unknown' as const } : app.store.landingSessions.use(session, csrf);
     if ('refused' in used) {

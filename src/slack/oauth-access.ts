@@ -1,5 +1,6 @@
 import type { Installation } from '@slack/oauth';
 import type { WebClient } from '@slack/web-api';
+import { isRecord, isSlackCode, text } from '../input.js';
 
 // @slack/web-api's ErrorCode values, written out so that this module does not load the SDK at start-up.
 export const ErrorCode = {
@@ -18,14 +19,6 @@ export type ExchangeFailure =
 
 export type ExchangeResult = { ok: true; installation: Installation } | { ok: false; failure: ExchangeFailure };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function isHttpUrl(value: string | undefined): value is string {
   return value !== undefined && /^https?:\/\/[^\s]+$/i.test(value);
 }
@@ -35,44 +28,41 @@ export function toInstallation(body: Record<string, unknown>): Installation | 'n
   const team = isRecord(body.team) ? body.team : undefined;
   const enterprise = isRecord(body.enterprise) ? body.enterprise : undefined;
   const isEnterpriseInstall = body.is_enterprise_install === true;
-  const teamId = str(team?.id);
-  const enterpriseId = str(enterprise?.id);
+  const teamId = text(team?.id);
+  const enterpriseId = text(enterprise?.id);
   if (isEnterpriseInstall ? enterpriseId === undefined : teamId === undefined) return undefined;
 
   if (body.incoming_webhook === undefined || body.incoming_webhook === null) return 'no_webhook';
   if (!isRecord(body.incoming_webhook)) return undefined;
   const hook = body.incoming_webhook;
-  const url = str(hook.url);
-  const channelId = str(hook.channel_id);
-  const channel = str(hook.channel);
+  const url = text(hook.url);
+  const channelId = text(hook.channel_id);
+  const channel = text(hook.channel);
   if (!isHttpUrl(url) || channelId === undefined || channel === undefined) return undefined;
-  const configurationUrl = str(hook.configuration_url);
+  const configurationUrl = text(hook.configuration_url);
 
   const authedUser = isRecord(body.authed_user) ? body.authed_user : {};
-  const botToken = str(body.access_token);
+  const botToken = text(body.access_token);
   return {
-    team: teamId === undefined ? undefined : { id: teamId, name: str(team?.name) },
-    enterprise: enterpriseId === undefined ? undefined : { id: enterpriseId, name: str(enterprise?.name) },
+    team: teamId === undefined ? undefined : { id: teamId, name: text(team?.name) },
+    enterprise: enterpriseId === undefined ? undefined : { id: enterpriseId, name: text(enterprise?.name) },
     isEnterpriseInstall,
-    user: { id: str(authedUser.id) ?? '', token: undefined, scopes: undefined },
+    user: { id: text(authedUser.id) ?? '', token: undefined, scopes: undefined },
     // bot.id is left empty: learning it costs an auth.test call per install (what @slack/oauth does), and
     // nothing here needs it.
     bot: botToken === undefined ? undefined : {
       token: botToken,
-      scopes: (str(body.scope) ?? '').split(',').filter(Boolean),
+      scopes: (text(body.scope) ?? '').split(',').filter(Boolean),
       id: '',
-      userId: str(body.bot_user_id) ?? '',
+      userId: text(body.bot_user_id) ?? '',
     },
     incomingWebhook: { url, channel, channelId, configurationUrl: isHttpUrl(configurationUrl) ? configurationUrl : undefined },
-    appId: str(body.app_id),
+    appId: text(body.app_id),
     tokenType: 'bot',
     authVersion: 'v2',
   } as Installation;
 }
 
-// Slack's error codes are short snake_case words; WebClient reports a body that is not JSON as `ok: false`
-// with the whole body as its "error", which must not be shown to the user as if Slack had said it.
-const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,8 +97,9 @@ export async function exchangeCode(
     } catch (err) {
       const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number; retryAfter?: number; message?: string };
       if (e.code === ErrorCode.PlatformError) {
-        const error = str(e.data?.error);
-        if (error !== undefined && SLACK_ERROR_CODE.test(error)) return { ok: false, failure: { kind: 'slack_error', error } };
+        const error = text(e.data?.error);
+        // WebClient reports a body that is not JSON as `ok: false` with the whole body as its "error": not Slack's word.
+        if (error !== undefined && isSlackCode(error)) return { ok: false, failure: { kind: 'slack_error', error } };
         return { ok: false, failure: { kind: 'malformed' } };
       }
       if (e.code === ErrorCode.RateLimitedError) {

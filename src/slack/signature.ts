@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../input.js';
 
 /** Slack refuses, and so do we, requests signed more than five minutes from now (replays). */
 export const MAX_SKEW_SECONDS = 5 * 60;
@@ -18,7 +19,5 @@ export function verifySlackRequest(
   const { timestamp, signature } = headers;
   if (timestamp === undefined || signature === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
-  const expected = Buffer.from(slackSignature(signingSecret, timestamp, rawBody));
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(signature, slackSignature(signingSecret, timestamp, rawBody));
 }

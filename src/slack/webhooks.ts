@@ -1,4 +1,5 @@
 // Talking to an incoming webhook: a test message, and a liveness check that posts nothing into the channel.
+import { isSlackCode } from '../input.js';
 
 /** Bodies with which Slack says a webhook is gone for good (any 4xx but 429); see shared Slack notes §3.3. */
 const DEAD = new Set(['no_service', 'channel_not_found', 'channel_is_archived', 'invalid_token', 'action_prohibited', 'no_team', 'team_disabled']);
@@ -43,7 +44,7 @@ export async function checkWebhook(url: string, timeoutMs: number): Promise<Webh
   const { status, body } = answer;
   if (status === 200 || (status === 400 && LIVE_REFUSALS.has(body))) return { outcome: 'live' };
   if (status >= 400 && status < 500 && status !== 429 && DEAD.has(body)) return { outcome: 'dead', reason: body };
-  return { outcome: 'unknown', detail: `HTTP ${status}${/^[a-z_]{1,64}$/.test(body) ? ` ${body}` : ''}` };
+  return { outcome: 'unknown', detail: `HTTP ${status}${isSlackCode(body) ? ` ${body}` : ''}` };
 }
 
 export type TestMessageResult = { ok: true } | { ok: false; reason: string; dead: boolean };
@@ -54,6 +55,6 @@ export async function sendTestMessage(url: string, channel: string, timeoutMs: n
   const answer = await postToWebhook(url, { text }, timeoutMs);
   if (answer.kind === 'unreachable') return { ok: false, reason: `Slack could not be reached (${answer.detail})`, dead: false };
   if (answer.status === 200) return { ok: true };
-  const code = /^[a-z_]{1,64}$/.test(answer.body) ? answer.body : `HTTP ${answer.status}`;
+  const code = isSlackCode(answer.body) ? answer.body : `HTTP ${answer.status}`;
   return { ok: false, reason: code, dead: answer.status !== 429 && answer.status < 500 && DEAD.has(answer.body) };
 }
