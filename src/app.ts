@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createRequire } from 'node:module';
 import { DEMO_APP_ID, type Config } from './config.js';
 import type { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
@@ -37,6 +38,28 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance'];
 }
 
+/**
+ * Fastify's default schema compilers (Ajv and fast-json-stringify), loaded only if a route ever declares a schema.
+ * Fastify loads both when the app is created, which is a fifth of this server's start-up; no route here has a
+ * schema (input is checked by src/input.ts), so a production start never loads them.
+ */
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+function schemaCompilersOnDemand(): CompilersFactory {
+  const fastifyRequire = createRequire(import.meta.resolve('fastify'));
+  type Builder = (...args: unknown[]) => unknown;
+  const onDemand = (pkg: string): Builder => {
+    let build: Builder | undefined;
+    return (...args) => {
+      build ??= (fastifyRequire(pkg) as () => Builder)();
+      return build(...args);
+    };
+  };
+  return {
+    buildValidator: onDemand('@fastify/ajv-compiler') as CompilersFactory['buildValidator'],
+    buildSerializer: onDemand('@fastify/fast-json-stringify-compiler') as CompilersFactory['buildSerializer'],
+  };
+}
+
 /** Builds the whole app from a config object; `server.ts` alone reads the environment and listens. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -51,6 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    schemaController: { compilersFactory: schemaCompilersOnDemand() },
   });
 
   app.decorateRequest('outcome', null);
