@@ -145,7 +145,7 @@ shared, and figures from runs with much of it are less reliable.
 then runs each server, one after another, as a child process of its own on 127.0.0.1 with a fresh folder and SQLite
 file and the emulator as its Slack:
 
-1. **this server**: \`node dist/src/server.js\` with \`NODE_ENV=production\`, \`LOG_LEVEL=info\` (its log goes to a file),
+1. **this server**: \`node dist/server.js\` (what \`npm start\` runs) with \`NODE_ENV=production\`, \`LOG_LEVEL=info\` (its log goes to a file),
    the emulator's app credentials, \`SLACK_AUTHORIZE_URL\`/\`SLACK_API_URL\` pointing at the emulator, \`ENCRYPTION_KEY\`,
    \`INSTALL_SECRET\`; every security feature on (its rate limit counts failed requests only), and its own SQLite
    settings (README, *Storage*);

@@ -112,7 +112,7 @@ const TARGETS: Target[] = [
   {
     name: 'server',
     label: 'this server',
-    script: 'dist/src/server.js',
+    script: 'dist/server.js',
     installPath: `/slack/install/${BENCH_INSTALL_SECRET}`,
     probePath: '/healthz',
     env: (ctx) => ({

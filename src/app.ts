@@ -111,7 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   let emulator: SlackEmulator | undefined;
   if (config.demo) {
-    // Loaded only in demo mode: a production server never loads the emulator's code.
+    // Loaded only in demo mode: a production server never runs the emulator's code (the bundle holds it, uninitialised).
     const [{ default: emulatorPlugin }, { SlackEmulator }] = await Promise.all([import('./emulator/plugin.js'), import('./emulator/state.js')]);
     emulator = new SlackEmulator({
       apps: [{

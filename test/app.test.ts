@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { buildApp } from '../src/app.js';
@@ -33,4 +34,13 @@ test('a route that declares a schema still gets it: validated input and serializ
   const bad = await app.inject({ method: 'POST', url: '/echo', payload: { n: 'seven' } });
   assert.equal(bad.statusCode, 400);
   assert.ok(loadedByFastify().some((path) => path.includes('node_modules/ajv/')), 'Ajv is loaded once a schema needs it');
+});
+
+test('npm start runs one module holding all of the server\'s own code; dependencies come from node_modules', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts.start, 'node dist/server.js');
+  const code = readFileSync('dist/server.js', 'utf8');
+  const imported = [...code.matchAll(/(?:^import\s[^;]*?from\s*|^import\s*|\bimport\()"([^"]+)"/gm)].map((m) => m[1]!);
+  assert.ok(imported.includes('fastify') && imported.includes('better-sqlite3'), 'packages stay imports');
+  assert.deepEqual(imported.filter((spec) => spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:')), []);
 });

@@ -31,7 +31,7 @@ test('npm start without Slack credentials gives a working install flow against t
 });
 
 test('in production, missing Slack credentials stop the server with a message naming them', () => {
-  const run = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'src', 'server.js')], {
+  const run = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
     encoding: 'utf8',

@@ -215,7 +215,7 @@ export async function startServerProcess(t: TestContext, env: Record<string, str
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_PATH|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k)));
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'src', 'server.js')], {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
     cwd,
     env: { ...clean, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
