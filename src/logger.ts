@@ -1,13 +1,26 @@
 import type { FastifyServerOptions } from 'fastify';
 
 // Path segments that are credentials: the install secret, and the secret part of an (emulated) webhook URL.
-const SECRET_PATH = /^(\/slack\/install\/|\/_emulator\/services\/[^/?#]+\/[^/?#]+\/)[^/?#]*/;
+const INSTALL_PATH = '/slack/install/';
+const EMULATED_WEBHOOK = /^\/_emulator\/services\/[^/?#]+\/[^/?#]+\//;
 
-/** The request's path with secrets replaced and the query string (OAuth `code`, `state`) dropped. */
+/** `path` with the segment that starts at `from` (up to the next `/` or `#`) replaced by `[redacted]`. */
+function redactSegment(path: string, from: number): string {
+  let end = from;
+  while (end < path.length && path[end] !== '/' && path[end] !== '#') end++;
+  return `${path.slice(0, from)}[redacted]${path.slice(end)}`;
+}
+
+/**
+ * The request's path with secrets replaced and the query string (OAuth `code`, `state`) dropped. Written for
+ * every request's log line, so the common paths cost a prefix check.
+ */
 export function safeUrl(url: string): string {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  return path.replace(SECRET_PATH, '$1[redacted]');
+  if (path.startsWith(INSTALL_PATH)) return redactSegment(path, INSTALL_PATH.length);
+  const webhook = path.startsWith('/_emulator/services/') ? EMULATED_WEBHOOK.exec(path) : null;
+  return webhook === null ? path : redactSegment(path, webhook[0].length);
 }
 
 /**

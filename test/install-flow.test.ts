@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Browser, consent, install, INSTALL_SECRET, startApp, TEST_APP, webhookUrlFrom } from './helpers.js';
+import { InstallProvider } from '@slack/oauth';
+import fc from 'fast-check';
+import { authorizeUrlBuilder } from '../src/plugins/slack.js';
+import { Browser, consent, install, INSTALL_SECRET, startApp, TEST_APP, testConfig, webhookUrlFrom } from './helpers.js';
 
 test('the install URL sends the browser to Slack with client_id, scope, redirect_uri and a state bound by an HttpOnly cookie', async (t) => {
   const { app, url, emu } = await startApp(t);
@@ -121,4 +124,18 @@ test('GET /healthz answers 200 with a small JSON body while the database answers
   app.store.db.close();
   const down = await fetch(`${url}/healthz`);
   assert.equal(down.status, 503);
+});
+
+test('the authorize URL built once around a mark is, for every state, the URL @slack/oauth builds for that state', async () => {
+  const config = testConfig({ PUBLIC_URL: 'https://hooks.example.com/base', SLACK_SCOPES: 'incoming-webhook,chat:write' });
+  const installer = new InstallProvider({
+    clientId: config.slack.clientId, clientSecret: config.slack.clientSecret, authorizationUrl: config.slack.authorizeUrl, stateVerification: false,
+  });
+  const authorizeUrl = await authorizeUrlBuilder(installer, config);
+  const options = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
+  await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
+    const state = Buffer.from(bytes).toString('base64url');
+    assert.equal(authorizeUrl(state), await installer.generateInstallUrl(options, true, state));
+  }), { numRuns: 500 });
+  assert.throws(() => authorizeUrl('not base64url&x=1'), /base64url/);
 });

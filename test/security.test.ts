@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
+import { loggerOptions, safeUrl } from '../src/logger.js';
 import { stateCookieName } from '../src/slack/state-cookie.js';
 import { Browser, consent, install, INSTALL_SECRET, startApp, startEmulator, TEST_APP, webhookUrlFrom } from './helpers.js';
 
@@ -50,6 +50,21 @@ test('no log line holds a webhook URL, a token, an OAuth code, a state, the clie
   for (const line of logs.lines) {
     for (const secret of secrets) assert.ok(!line.includes(secret), `a log line holds ${secret.slice(0, 10)}…: ${line}`);
   }
+});
+
+test('the URL in a log line has no query string and no secret path segment', () => {
+  const cases: Array<[string, string]> = [
+    ['/slack/install/s3cret', '/slack/install/[redacted]'],
+    ['/slack/install/s3cret/more?x=1', '/slack/install/[redacted]/more'],
+    ['/slack/install/', '/slack/install/[redacted]'],
+    ['/slack/oauth_redirect?code=123.456&state=abc', '/slack/oauth_redirect'],
+    ['/_emulator/services/T1/B2/secretpart', '/_emulator/services/T1/B2/[redacted]'],
+    ['/_emulator/services/T1/B2/secretpart#x', '/_emulator/services/T1/B2/[redacted]#x'],
+    ['/_emulator/services/T1', '/_emulator/services/T1'],
+    ['/slack/installs/not-a-secret', '/slack/installs/not-a-secret'],
+    ['/healthz', '/healthz'],
+  ];
+  for (const [url, logged] of cases) assert.equal(safeUrl(url), logged, url);
 });
 
 test('every page carries a strict CSP, no-referrer and nosniff; pages with secrets or errors are not cached', async (t) => {

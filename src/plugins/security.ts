@@ -67,6 +67,7 @@ export default fp(
     const keyOf = (ip: string) => normalizeIP(ip);
 
     app.addHook('onRequest', (request, reply, done) => {
+      if (suspects.size === 0) return done();
       const key = keyOf(request.ip);
       const since = suspects.get(key);
       if (since === undefined) return done();

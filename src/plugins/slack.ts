@@ -6,8 +6,8 @@ import { httpFetch } from '../slack/http-fetch.js';
 import { slackLogger } from '../slack/logger.js';
 
 export interface SlackClients {
-  /** Builds the authorize URL, over our own state and installation stores. */
-  installer: InstallProvider;
+  /** Slack's authorize URL for one flow: the installer's URL for these scopes and redirect URI, with `state`. */
+  authorizeUrl: (state: string) => string;
   /** Makes the one Web API call of an install, oauth.v2.access. */
   client: WebClient;
 }
@@ -17,6 +17,24 @@ declare module 'fastify' {
     /** The Slack SDK's objects, loaded once (the first call waits for the modules; later calls do not). */
     slack: () => Promise<SlackClients>;
   }
+}
+
+const STATE_MARK = 'STATE0MARK';
+
+/**
+ * The installer's authorize URL differs from one flow to the next only in its state, so the installer builds it
+ * once, around a mark, and each flow puts its state in the mark's place: what the installer would build for that
+ * state (a state is base64url, which a query string carries unencoded), without a URL object per redirect.
+ */
+export async function authorizeUrlBuilder(installer: InstallProvider, config: Config): Promise<(state: string) => string> {
+  const options = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
+  const parts = (await installer.generateInstallUrl(options, true, STATE_MARK)).split(STATE_MARK);
+  if (parts.length !== 2) throw new Error('the authorize URL does not carry its state once, as given');
+  const [before, after] = parts as [string, string];
+  return (state) => {
+    if (!/^[\w-]+$/.test(state)) throw new Error('a state must be base64url');
+    return before + state + after;
+  };
 }
 
 /**
@@ -44,7 +62,7 @@ export default fp(
         logger,
         clientOptions,
       });
-      return { installer, client: new WebClient(undefined, clientOptions) };
+      return { authorizeUrl: await authorizeUrlBuilder(installer, opts.config), client: new WebClient(undefined, clientOptions) };
     })());
     app.decorate('slack', load);
   },

@@ -24,7 +24,7 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
     if (!isInstallSecret(request.params.secret)) return reply.callNotFound();
 
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
-    const url = await (await app.slack()).installer.generateInstallUrl(installOptions, true, state);
+    const url = (await app.slack()).authorizeUrl(state);
     app.metrics.installsStarted.inc();
     // The state is base64url, so the cookie needs no encoding: its attributes are written out once.
     return reply
