@@ -38,12 +38,13 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance'];
 }
 
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
 /**
  * Fastify's default schema compilers (Ajv and fast-json-stringify), loaded only if a route ever declares a schema.
  * Fastify loads both when the app is created, which is a fifth of this server's start-up; no route here has a
  * schema (input is checked by src/input.ts), so a production start never loads them.
  */
-type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 function schemaCompilersOnDemand(): CompilersFactory {
   const fastifyRequire = createRequire(import.meta.resolve('fastify'));
   type Builder = (...args: unknown[]) => unknown;
