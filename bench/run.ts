@@ -294,7 +294,7 @@ function summarize(target: Target, rounds: Round[], startups: number[]): TargetR
 
 async function main(): Promise<number> {
   const started = performance.now();
-  for (const file of ['dist/src/server.js', ...TARGETS.map((t) => t.script), 'dist/bench/emulator-server.js']) {
+  for (const file of [...TARGETS.map((t) => t.script), 'dist/bench/emulator-server.js']) {
     if (!existsSync(join(root, file))) throw new BenchError(`${file} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
   }
   const perRound = `${settings.warmupSeconds} s warm-up + ${settings.flowsSeconds} s of flows, ${settings.redirectSeconds} s of install redirects`;
