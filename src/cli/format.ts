@@ -18,29 +18,15 @@ export function maskWebhookUrl(raw: string): string {
   return services === null ? `${url.origin}/${MASK}` : `${url.origin}${services[1]}${MASK}`;
 }
 
-/** One installation as printed, with camelCase keys and ISO dates; secrets masked unless revealed. */
-export interface InstallationView {
-  id: number;
+/**
+ * One installation as printed: the stored record with its status, ISO dates, and its secrets (webhook URL, bot
+ * token) masked unless revealed.
+ */
+export type InstallationView = Omit<InstallationRecord, 'installedAt' | 'revokedAt'> & {
   status: 'active' | 'revoked';
-  teamId: string | null;
-  teamName: string | null;
-  enterpriseId: string | null;
-  enterpriseName: string | null;
-  isEnterpriseInstall: boolean;
-  channelId: string;
-  channelName: string;
-  webhookUrl: string;
-  /** Masked as `••••` unless revealed; null when the install has no bot. */
-  botToken: string | null;
-  configurationUrl: string | null;
-  appId: string | null;
-  botUserId: string | null;
-  scopes: string[];
-  installerUserId: string | null;
   installedAt: string;
   revokedAt: string | null;
-  revokedReason: string | null;
-}
+};
 
 export function toView(r: InstallationRecord, reveal: boolean): InstallationView {
   return {
