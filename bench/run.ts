@@ -108,6 +108,18 @@ function slackEnv(name: TargetName, ctx: Context): Record<string, string> {
   };
 }
 
+/** Bolt and the floor: bench/*-server.js, started alike, with the emulator's address to use as Slack. */
+function comparison(name: 'bolt' | 'floor', label: string, script: string): Target {
+  return {
+    name,
+    label,
+    script,
+    installPath: '/slack/install',
+    probePath: '/healthz', // a 404, answered at once
+    env: (ctx) => ({ ...slackEnv(name, ctx), EMULATOR_URL: ctx.emulatorUrl }),
+  };
+}
+
 const TARGETS: Target[] = [
   {
     name: 'server',
@@ -125,22 +137,8 @@ const TARGETS: Target[] = [
       INSTALL_SECRET: BENCH_INSTALL_SECRET,
     }),
   },
-  {
-    name: 'bolt',
-    label: 'Bolt',
-    script: 'dist/bench/bolt-server.js',
-    installPath: '/slack/install',
-    probePath: '/healthz', // a 404, answered at once
-    env: (ctx) => ({ ...slackEnv('bolt', ctx), EMULATOR_URL: ctx.emulatorUrl }),
-  },
-  {
-    name: 'floor',
-    label: 'floor',
-    script: 'dist/bench/floor-server.js',
-    installPath: '/slack/install',
-    probePath: '/healthz', // a 404, answered at once
-    env: (ctx) => ({ ...slackEnv('floor', ctx), EMULATOR_URL: ctx.emulatorUrl }),
-  },
+  comparison('bolt', 'Bolt', 'dist/bench/bolt-server.js'),
+  comparison('floor', 'floor', 'dist/bench/floor-server.js'),
 ];
 
 function log(message: string): void {
