@@ -17,8 +17,12 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.exec(`CREATE TABLE IF NOT EXISTS installations (
   id INTEGER PRIMARY KEY, team_id TEXT, enterprise_id TEXT, channel_id TEXT, webhook_url TEXT, installation TEXT, installed_at INTEGER)`);
-const insert = db.prepare('INSERT INTO installations (team_id, enterprise_id, channel_id, webhook_url, installation, installed_at) VALUES (?, ?, ?, ?, ?, ?)');
-const latest = db.prepare('SELECT installation FROM installations WHERE team_id IS ? AND enterprise_id IS ? ORDER BY id DESC LIMIT 1');
+const insert = db.prepare(
+  'INSERT INTO installations (team_id, enterprise_id, channel_id, webhook_url, installation, installed_at) VALUES (?, ?, ?, ?, ?, ?)',
+);
+const latest = db.prepare(
+  'SELECT installation FROM installations WHERE team_id IS ? AND enterprise_id IS ? ORDER BY id DESC LIMIT 1',
+);
 const remove = db.prepare('DELETE FROM installations WHERE team_id IS ? AND enterprise_id IS ?');
 
 const app = new App({
@@ -38,7 +42,9 @@ const app = new App({
       success: (installation, _options, _req, res) => {
         const url = installation.incomingWebhook?.url ?? '';
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(`<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(installation.incomingWebhook?.channel ?? '')}: <code>${escapeHtml(url)}</code></p>`);
+        res.end(
+          `<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(installation.incomingWebhook?.channel ?? '')}: <code>${escapeHtml(url)}</code></p>`,
+        );
       },
     },
   },
@@ -54,7 +60,8 @@ const app = new App({
       );
     },
     fetchInstallation: async (query: InstallationQuery<boolean>) => {
-      const row = latest.get(query.isEnterpriseInstall ? null : (query.teamId ?? null), query.enterpriseId ?? null) as { installation: string } | undefined;
+      const row = latest.get(query.isEnterpriseInstall ? null : (query.teamId ?? null), query.enterpriseId ?? null) as
+        { installation: string } | undefined;
       if (row === undefined) throw new Error('no installation');
       return JSON.parse(row.installation) as Installation;
     },
@@ -65,4 +72,11 @@ const app = new App({
 });
 
 await app.start({ port, host: '127.0.0.1' });
-process.once('SIGTERM', () => void app.stop().then(() => { db.close(); process.exit(0); }));
+process.once(
+  'SIGTERM',
+  () =>
+    void app.stop().then(() => {
+      db.close();
+      process.exit(0);
+    }),
+);

@@ -19,7 +19,9 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.exec(`CREATE TABLE IF NOT EXISTS installations (
   id INTEGER PRIMARY KEY, team_id TEXT, channel_id TEXT, webhook_url TEXT, bot_token TEXT, installed_at INTEGER)`);
-const insert = db.prepare('INSERT INTO installations (team_id, channel_id, webhook_url, bot_token, installed_at) VALUES (?, ?, ?, ?, ?)');
+const insert = db.prepare(
+  'INSERT INTO installations (team_id, channel_id, webhook_url, bot_token, installed_at) VALUES (?, ?, ?, ?, ?)',
+);
 
 interface AccessAnswer {
   ok: boolean;
@@ -38,16 +40,34 @@ app.get('/slack/install', async (_request, reply) => {
 });
 
 app.get<{ Querystring: { code?: string } }>('/slack/oauth_redirect', async (request, reply) => {
-  const body = new URLSearchParams({ client_id: clientId, client_secret: clientSecret, code: request.query.code ?? '', redirect_uri: redirectUri });
-  const res = await fetch(accessUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const body = new URLSearchParams({
+    client_id: clientId,
+    client_secret: clientSecret,
+    code: request.query.code ?? '',
+    redirect_uri: redirectUri,
+  });
+  const res = await fetch(accessUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   const answer = (await res.json()) as AccessAnswer;
   const hook = answer.incoming_webhook;
   if (!answer.ok || hook === undefined) return reply.code(502).type('text/plain').send('install failed');
   insert.run(answer.team?.id ?? null, hook.channel_id, hook.url, answer.access_token ?? null, Date.now());
   return reply
     .type('text/html; charset=utf-8')
-    .send(`<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(hook.channel)}: <code>${escapeHtml(hook.url)}</code></p>`);
+    .send(
+      `<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(hook.channel)}: <code>${escapeHtml(hook.url)}</code></p>`,
+    );
 });
 
 await app.listen({ port, host: '127.0.0.1' });
-process.once('SIGTERM', () => void app.close().then(() => { db.close(); process.exit(0); }));
+process.once(
+  'SIGTERM',
+  () =>
+    void app.close().then(() => {
+      db.close();
+      process.exit(0);
+    }),
+);

@@ -12,7 +12,14 @@ interface Answer {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function send(agent: Agent, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body?: string, readBody = true): Promise<Answer> {
+function send(
+  agent: Agent,
+  method: 'GET' | 'POST',
+  url: URL,
+  headers: Record<string, string>,
+  body?: string,
+  readBody = true,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const req = httpRequest(
@@ -24,7 +31,13 @@ function send(agent: Agent, method: 'GET' | 'POST', url: URL, headers: Record<st
         } else {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.once('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
         }
         res.once('error', reject);
       },
@@ -49,7 +62,9 @@ class CookieJar {
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
       const name = pair.slice(0, eq);
-      const expired = attrs.some((a) => /^max-age=(0|-\d+)$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) <= Date.now()));
+      const expired = attrs.some(
+        (a) => /^max-age=(0|-\d+)$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) <= Date.now()),
+      );
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, pair.slice(eq + 1));
     }
@@ -64,7 +79,9 @@ class CookieJar {
 function locationOf(answer: Answer, step: string, base: URL): URL {
   const location = answer.headers.location;
   if (answer.status !== 302 || location === undefined) {
-    throw new Error(`${step}: expected a 302 with a Location, got ${answer.status} ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}`);
+    throw new Error(
+      `${step}: expected a 302 with a Location, got ${answer.status} ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}`,
+    );
   }
   return new URL(location, base);
 }
@@ -96,12 +113,20 @@ async function oneFlow(agent: Agent, installUrl: URL): Promise<void> {
   const start = await send(agent, 'GET', installUrl, {});
   jar.take(start.headers);
   const authorize = locationOf(start, 'install URL', installUrl);
-  const consent = await send(agent, 'POST', new URL(authorize.origin + authorize.pathname), { 'content-type': 'application/x-www-form-urlencoded' }, consentForm(authorize));
+  const consent = await send(
+    agent,
+    'POST',
+    new URL(authorize.origin + authorize.pathname),
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    consentForm(authorize),
+  );
   const callback = locationOf(consent, 'consent form', authorize);
-  if (callback.origin !== installUrl.origin) throw new Error(`consent form: redirected to ${callback.origin}, not to the server`);
+  if (callback.origin !== installUrl.origin)
+    throw new Error(`consent form: redirected to ${callback.origin}, not to the server`);
   const landing = await send(agent, 'GET', callback, jar.header());
   jar.take(landing.headers);
-  if (landing.status !== 200) throw new Error(`callback: expected 200, got ${landing.status} ${landing.body.slice(0, 300).replace(/\s+/g, ' ')}`);
+  if (landing.status !== 200)
+    throw new Error(`callback: expected 200, got ${landing.status} ${landing.body.slice(0, 300).replace(/\s+/g, ' ')}`);
   if (!WEBHOOK_URL_RE.test(landing.body)) throw new Error('callback: the landing page shows no webhook URL');
 }
 
@@ -158,7 +183,7 @@ async function runPhase(opts: PhaseOptions, work: (agent: Agent) => Promise<void
       } catch (err) {
         errors++;
         if (samples.size < 5) samples.add((err as Error).message);
-        if (errors > 1000) throw new Error(`too many errors, e.g. ${[...samples].join(' | ')}`);
+        if (errors > 1000) throw new Error(`too many errors, e.g. ${[...samples].join(' | ')}`, { cause: err });
       }
     }
   }
@@ -192,6 +217,7 @@ export function runRedirects(installUrl: string, opts: PhaseOptions): Promise<Ph
   const url = new URL(installUrl);
   return runPhase(opts, async (agent) => {
     const answer = await send(agent, 'GET', url, {}, undefined, false);
-    if (answer.status !== 302 || answer.headers.location === undefined) throw new Error(`install URL: expected a 302, got ${answer.status}`);
+    if (answer.status !== 302 || answer.headers.location === undefined)
+      throw new Error(`install URL: expected a 302, got ${answer.status}`);
   });
 }

@@ -60,14 +60,19 @@ export interface Spawned {
 }
 
 /** `node <args>` as a child process in `cwd`, stdout and stderr appended to `logFile`, with exactly `env` (plus PATH). */
-export function spawnNode(args: string[], opts: { cwd: string; env: Record<string, string>; logFile: string }): Spawned {
+export function spawnNode(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; logFile: string },
+): Spawned {
   const fd = openSync(opts.logFile, 'a');
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env };
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not spawn node ${args.join(' ')}`);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))),
+  );
   return { child, pid: child.pid, spawnedAt, exited, logFile: opts.logFile };
 }
 
@@ -88,12 +93,20 @@ function probe(url: string): Promise<number> {
  * Polls `url` every ~5 ms until anything answers; returns milliseconds from the spawn to that answer.
  * Rejects when the process exits first or nothing answers within `timeoutMs`.
  */
-export async function timeToFirstAnswer(proc: Spawned, url: string, timeoutMs = 20_000): Promise<{ ms: number; status: number }> {
+export async function timeToFirstAnswer(
+  proc: Spawned,
+  url: string,
+  timeoutMs = 20_000,
+): Promise<{ ms: number; status: number }> {
   let exitCode: number | null | undefined;
-  void proc.exited.then((code) => { exitCode = code; });
+  void proc.exited.then((code) => {
+    exitCode = code;
+  });
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`process exited with ${exitCode} before answering; see ${proc.logFile}`);
-    if (performance.now() - proc.spawnedAt > timeoutMs) throw new Error(`nothing answered ${url} within ${timeoutMs} ms; see ${proc.logFile}`);
+    if (exitCode !== undefined)
+      throw new Error(`process exited with ${exitCode} before answering; see ${proc.logFile}`);
+    if (performance.now() - proc.spawnedAt > timeoutMs)
+      throw new Error(`nothing answered ${url} within ${timeoutMs} ms; see ${proc.logFile}`);
     try {
       const status = await probe(url);
       return { ms: performance.now() - proc.spawnedAt, status };
@@ -116,7 +129,7 @@ export async function stopProcess(proc: Spawned, graceMs = 5000): Promise<void> 
 export function machineCpuMs(): { busy: number; steal: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   const busy = user! + nice! + system! + irq! + softirq!;
   return { busy: toMs(busy), steal: toMs(steal!), total: toMs(busy + idle! + iowait! + steal!) };

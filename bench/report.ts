@@ -45,20 +45,72 @@ function rows(r: Results): Row[] {
   const v = (pick: (t: TargetResult) => number): [number, number, number] => [pick(s), pick(b), pick(f)];
   return [
     {
-      label: 'completed flows/s', values: v((t) => t.flowsPerSecond), digits: 1,
-      target: '≥ 1.8× Bolt and ≥ 0.8× floor', pass: s.flowsPerSecond >= 1.8 * b.flowsPerSecond && s.flowsPerSecond >= 0.8 * f.flowsPerSecond,
+      label: 'completed flows/s',
+      values: v((t) => t.flowsPerSecond),
+      digits: 1,
+      target: '≥ 1.8× Bolt and ≥ 0.8× floor',
+      pass: s.flowsPerSecond >= 1.8 * b.flowsPerSecond && s.flowsPerSecond >= 0.8 * f.flowsPerSecond,
     },
     { label: 'flow p50 (ms)', values: v((t) => t.p50Ms), digits: 1, target: '', pass: undefined },
     { label: 'flow p99 (ms)', values: v((t) => t.p99Ms), digits: 1, target: '≤ Bolt', pass: s.p99Ms <= b.p99Ms },
-    { label: 'errors', values: v((t) => t.errors), digits: 0, target: '0 for each', pass: s.errors === 0 && b.errors === 0 && f.errors === 0 },
-    { label: 'idle RSS (MiB)', values: v((t) => t.idleRssMiB), digits: 1, target: '≤ floor + 15 MiB', pass: s.idleRssMiB <= f.idleRssMiB + 15 },
+    {
+      label: 'errors',
+      values: v((t) => t.errors),
+      digits: 0,
+      target: '0 for each',
+      pass: s.errors === 0 && b.errors === 0 && f.errors === 0,
+    },
+    {
+      label: 'idle RSS (MiB)',
+      values: v((t) => t.idleRssMiB),
+      digits: 1,
+      target: '≤ floor + 15 MiB',
+      pass: s.idleRssMiB <= f.idleRssMiB + 15,
+    },
     { label: 'RSS at end of load (MiB)', values: v((t) => t.endRssMiB), digits: 1, target: '', pass: undefined },
-    { label: 'start-up to first answer (ms, median)', values: v((t) => t.startupMs), digits: 0, target: '≤ 1.1× floor', pass: s.startupMs <= 1.1 * f.startupMs },
-    { label: 'install redirect alone (req/s)', values: v((t) => t.redirectsPerSecond), digits: 0, target: '≥ 0.7× floor', pass: s.redirectsPerSecond >= 0.7 * f.redirectsPerSecond },
-    { label: 'server CPU per flow (ms)', values: v((t) => t.serverCpuMsPerFlow), digits: 2, target: '(information)', pass: undefined },
-    { label: 'emulator CPU per flow (ms)', values: v((t) => t.emulatorCpuMsPerFlow), digits: 2, target: '(information)', pass: undefined },
-    { label: 'load generator CPU per flow (ms)', values: v((t) => t.loaderCpuMsPerFlow), digits: 2, target: '(information)', pass: undefined },
-    { label: 'background CPU during flows (% of all cores)', values: v((t) => t.backgroundPercent), digits: 0, target: '(noise: other work)', pass: undefined, noRatio: true },
+    {
+      label: 'start-up to first answer (ms, median)',
+      values: v((t) => t.startupMs),
+      digits: 0,
+      target: '≤ 1.1× floor',
+      pass: s.startupMs <= 1.1 * f.startupMs,
+    },
+    {
+      label: 'install redirect alone (req/s)',
+      values: v((t) => t.redirectsPerSecond),
+      digits: 0,
+      target: '≥ 0.7× floor',
+      pass: s.redirectsPerSecond >= 0.7 * f.redirectsPerSecond,
+    },
+    {
+      label: 'server CPU per flow (ms)',
+      values: v((t) => t.serverCpuMsPerFlow),
+      digits: 2,
+      target: '(information)',
+      pass: undefined,
+    },
+    {
+      label: 'emulator CPU per flow (ms)',
+      values: v((t) => t.emulatorCpuMsPerFlow),
+      digits: 2,
+      target: '(information)',
+      pass: undefined,
+    },
+    {
+      label: 'load generator CPU per flow (ms)',
+      values: v((t) => t.loaderCpuMsPerFlow),
+      digits: 2,
+      target: '(information)',
+      pass: undefined,
+    },
+    {
+      label: 'background CPU during flows (% of all cores)',
+      values: v((t) => t.backgroundPercent),
+      digits: 0,
+      target: '(noise: other work)',
+      pass: undefined,
+      noRatio: true,
+    },
   ];
 }
 
@@ -72,7 +124,16 @@ function ratio(a: number, b: number): string {
 
 /** One Markdown table, padded so that it also reads well in a terminal. */
 export function table(r: Results): { text: string; missed: string[] } {
-  const header = ['figure', r.server.label, r.bolt.label, r.floor.label, 'ratio to Bolt', 'ratio to floor', 'target', 'result'];
+  const header = [
+    'figure',
+    r.server.label,
+    r.bolt.label,
+    r.floor.label,
+    'ratio to Bolt',
+    'ratio to floor',
+    'target',
+    'result',
+  ];
   const missed: string[] = [];
   const body = rows(r).map((row) => {
     const [s, b, f] = row.values;
@@ -82,14 +143,16 @@ export function table(r: Results): { text: string; missed: string[] } {
     return [row.label, fmt(s, row.digits), fmt(b, row.digits), fmt(f, row.digits), ...ratios, row.target, result];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i >= 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 || i >= 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 0 || i >= 6 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return { text: [line(header), rule, ...body.map(line)].join('\n'), missed };
 }
 
 function version(root: string, pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'not installed';
   }

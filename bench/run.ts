@@ -10,7 +10,19 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFlows, runRedirects, type PhaseResult } from './load.js';
-import { cpuMs, freePort, machineCpuMs, median, percentile, rssMiB, sleep, spawnNode, stopProcess, timeToFirstAnswer, type Spawned } from './measure.js';
+import {
+  cpuMs,
+  freePort,
+  machineCpuMs,
+  median,
+  percentile,
+  rssMiB,
+  sleep,
+  spawnNode,
+  stopProcess,
+  timeToFirstAnswer,
+  type Spawned,
+} from './measure.js';
 import { table, writeBenchmarksMd, machine, type Results, type TargetResult } from './report.js';
 import { BENCH_APPS, BENCH_INSTALL_SECRET, EMULATOR_PREFIX, type TargetName } from './shared.js';
 
@@ -20,31 +32,33 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function parseOptions() {
   return parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    duration: { type: 'string' },
-    'redirect-duration': { type: 'string' },
-    warmup: { type: 'string' },
-    starts: { type: 'string' },
-    concurrency: { type: 'string' },
-    rounds: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-  },
-}).values;
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      'redirect-duration': { type: 'string' },
+      warmup: { type: 'string' },
+      starts: { type: 'string' },
+      concurrency: { type: 'string' },
+      rounds: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+  }).values;
 }
 
 function seconds(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new BenchError(`--${name} must be a number of seconds above 0 and at most 3600, got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new BenchError(`--${name} must be a number of seconds above 0 and at most 3600, got "${text}"`);
   return n;
 }
 
 function count(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new BenchError(`--${name} must be a whole number from 1 to 100, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new BenchError(`--${name} must be a whole number from 1 to 100, got "${text}"`);
   return n;
 }
 
@@ -153,18 +167,28 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function startServer(target: Target, dir: string, emulatorUrl: string): Promise<{ proc: Spawned; url: string; startupMs: number }> {
+async function startServer(
+  target: Target,
+  dir: string,
+  emulatorUrl: string,
+): Promise<{ proc: Spawned; url: string; startupMs: number }> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'server.log');
-  const proc = spawnNode([join(root, target.script)], { cwd: dir, env: target.env({ dir, port, publicUrl, emulatorUrl }), logFile });
+  const proc = spawnNode([join(root, target.script)], {
+    cwd: dir,
+    env: target.env({ dir, port, publicUrl, emulatorUrl }),
+    logFile,
+  });
   try {
     const { ms } = await timeToFirstAnswer(proc, `${publicUrl}${target.probePath}`);
     return { proc, url: publicUrl, startupMs: ms };
   } catch (err) {
     proc.child.kill('SIGKILL');
-    throw new BenchError(`${target.label} did not start: ${(err as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+    throw new BenchError(
+      `${target.label} did not start: ${(err as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`,
+    );
   }
 }
 
@@ -172,13 +196,19 @@ async function startEmulator(dir: string): Promise<{ proc: Spawned; url: string 
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const logFile = join(dir, 'emulator.log');
-  const proc = spawnNode([join(root, 'dist/bench/emulator-server.js')], { cwd: dir, env: { PORT: String(port), NODE_ENV: 'production' }, logFile });
+  const proc = spawnNode([join(root, 'dist/bench/emulator-server.js')], {
+    cwd: dir,
+    env: { PORT: String(port), NODE_ENV: 'production' },
+    logFile,
+  });
   const url = `http://127.0.0.1:${port}${EMULATOR_PREFIX}`;
   try {
     await timeToFirstAnswer(proc, `${url}/api/auth.test`);
   } catch (err) {
     proc.child.kill('SIGKILL');
-    throw new BenchError(`the Slack emulator did not start: ${(err as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+    throw new BenchError(
+      `the Slack emulator did not start: ${(err as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`,
+    );
   }
   return { proc, url };
 }
@@ -211,7 +241,12 @@ interface Round {
 }
 
 /** One load round on a fresh server and database: idle RSS, flows, end RSS, then the install redirect alone. */
-async function loadRound(target: Target, dir: string, emulator: { proc: Spawned; url: string }, problems: string[]): Promise<Round> {
+async function loadRound(
+  target: Target,
+  dir: string,
+  emulator: { proc: Spawned; url: string },
+  problems: string[],
+): Promise<Round> {
   const { proc, url } = await startServer(target, dir, emulator.url);
   let flows: PhaseResult;
   let redirects: PhaseResult;
@@ -223,7 +258,12 @@ async function loadRound(target: Target, dir: string, emulator: { proc: Spawned;
   try {
     await sleep(settings.idleQuietMs);
     idleRssMiB = rssMiB(proc.pid);
-    const before = { server: cpuMs(proc.pid), emulator: cpuMs(emulator.proc.pid), loader: process.cpuUsage(), machine: machineCpuMs() };
+    const before = {
+      server: cpuMs(proc.pid),
+      emulator: cpuMs(emulator.proc.pid),
+      loader: process.cpuUsage(),
+      machine: machineCpuMs(),
+    };
     flows = await runFlows(`${url}${target.installPath}`, {
       concurrency: settings.concurrency,
       warmupMs: settings.warmupSeconds * 1000,
@@ -238,10 +278,17 @@ async function loadRound(target: Target, dir: string, emulator: { proc: Spawned;
     };
     const machine = machineCpuMs();
     const elapsed = machine.total - before.machine.total;
-    backgroundPercent = Math.max(0, (100 * (machine.busy - before.machine.busy - cpu.server - cpu.emulator - cpu.loader)) / elapsed);
+    backgroundPercent = Math.max(
+      0,
+      (100 * (machine.busy - before.machine.busy - cpu.server - cpu.emulator - cpu.loader)) / elapsed,
+    );
     stealPercent = (100 * (machine.steal - before.machine.steal)) / elapsed;
-    log(`  flows: ${flows.perSecond.toFixed(1)}/s, p50 ${percentile(flows.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(flows.latenciesMs, 99).toFixed(1)} ms, ${flows.errors} errors; RSS idle ${idleRssMiB.toFixed(1)} MiB, end ${endRssMiB.toFixed(1)} MiB`);
-    log(`  CPU: server ${pct(cpu.server, elapsed)}, emulator ${pct(cpu.emulator, elapsed)}, load generator ${pct(cpu.loader, elapsed)}, everything else ${backgroundPercent.toFixed(0)}%, stolen ${stealPercent.toFixed(0)}% (of all ${cpus().length} cores)`);
+    log(
+      `  flows: ${flows.perSecond.toFixed(1)}/s, p50 ${percentile(flows.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(flows.latenciesMs, 99).toFixed(1)} ms, ${flows.errors} errors; RSS idle ${idleRssMiB.toFixed(1)} MiB, end ${endRssMiB.toFixed(1)} MiB`,
+    );
+    log(
+      `  CPU: server ${pct(cpu.server, elapsed)}, emulator ${pct(cpu.emulator, elapsed)}, load generator ${pct(cpu.loader, elapsed)}, everything else ${backgroundPercent.toFixed(0)}%, stolen ${stealPercent.toFixed(0)}% (of all ${cpus().length} cores)`,
+    );
     redirects = await runRedirects(`${url}${target.installPath}`, {
       concurrency: settings.concurrency,
       warmupMs: settings.redirectWarmupMs,
@@ -254,7 +301,10 @@ async function loadRound(target: Target, dir: string, emulator: { proc: Spawned;
     if (!alive) problems.push(`${target.label} exited during the load; see ${proc.logFile}:\n${tail(proc.logFile)}`);
   }
   let errors = flows.errors + redirects.errors;
-  problems.push(...describeErrors(target.label, 'flows', flows), ...describeErrors(target.label, 'install redirects', redirects));
+  problems.push(
+    ...describeErrors(target.label, 'flows', flows),
+    ...describeErrors(target.label, 'install redirects', redirects),
+  );
   const rows = storedRows(join(dir, 'installations.db'));
   if (rows !== flows.totalSucceeded) {
     errors += Math.abs(rows - flows.totalSucceeded);
@@ -293,7 +343,8 @@ function summarize(target: Target, rounds: Round[], startups: number[]): TargetR
 async function main(): Promise<number> {
   const started = performance.now();
   for (const file of [...TARGETS.map((t) => t.script), 'dist/bench/emulator-server.js']) {
-    if (!existsSync(join(root, file))) throw new BenchError(`${file} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
+    if (!existsSync(join(root, file)))
+      throw new BenchError(`${file} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
   }
   const perRound = `${settings.warmupSeconds} s warm-up + ${settings.flowsSeconds} s of flows, ${settings.redirectSeconds} s of install redirects`;
   const mode = `${quick ? 'quick' : 'full'}: ${settings.rounds > 1 ? `${settings.rounds} rounds of ${perRound} per server` : `${perRound} per server`}, ${settings.starts} start-ups each`;
@@ -314,7 +365,9 @@ async function main(): Promise<number> {
       const order = r % 2 === 0 ? TARGETS : [...TARGETS].reverse();
       for (const target of order) {
         log(`\n${target.label}${settings.rounds > 1 ? ` (round ${r + 1} of ${settings.rounds})` : ''}`);
-        rounds[target.name].push(await loadRound(target, join(workDir, target.name, `round-${r + 1}`), emulator, problems));
+        rounds[target.name].push(
+          await loadRound(target, join(workDir, target.name, `round-${r + 1}`), emulator, problems),
+        );
       }
     }
     // Start-ups, interleaved (S B F, S B F, …), each on the database its last round left, with the file cache warm.
@@ -322,12 +375,17 @@ async function main(): Promise<number> {
     const startups: Record<TargetName, number[]> = { server: [], bolt: [], floor: [] };
     for (let i = 0; i < settings.starts; i++) {
       for (const target of TARGETS) {
-        const { proc, startupMs } = await startServer(target, join(workDir, target.name, `round-${settings.rounds}`), emulator.url);
+        const { proc, startupMs } = await startServer(
+          target,
+          join(workDir, target.name, `round-${settings.rounds}`),
+          emulator.url,
+        );
         await stopProcess(proc);
         startups[target.name].push(startupMs);
       }
     }
-    for (const target of TARGETS) log(`  ${target.label} (ms): ${startups[target.name].map((ms) => ms.toFixed(0)).join(', ')}`);
+    for (const target of TARGETS)
+      log(`  ${target.label} (ms): ${startups[target.name].map((ms) => ms.toFixed(0)).join(', ')}`);
     const results: Results = {
       server: summarize(TARGETS[0]!, rounds.server, startups.server),
       bolt: summarize(TARGETS[1]!, rounds.bolt, startups.bolt),
@@ -340,7 +398,11 @@ async function main(): Promise<number> {
     if (settings.write) {
       const command = `npm run bench${quick ? ' -- --quick' : ''}`;
       writeBenchmarksMd(join(root, 'BENCHMARKS.md'), all, {
-        root, command, mode, elapsedSeconds, ...settings,
+        root,
+        command,
+        mode,
+        elapsedSeconds,
+        ...settings,
       });
       log('Written to BENCHMARKS.md.');
     }
@@ -364,7 +426,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`\nBenchmark failed: ${err instanceof BenchError ? err.message : (err as Error).stack ?? String(err)}`);
+    console.error(
+      `\nBenchmark failed: ${err instanceof BenchError ? err.message : ((err as Error).stack ?? String(err))}`,
+    );
     process.exit(1);
   },
 );

@@ -2,9 +2,24 @@
 
 /** The Slack apps registered with the benchmark's emulator: one per server under test, each with fixed credentials. */
 export const BENCH_APPS = {
-  server: { clientId: '1000000001.2000000001', clientSecret: 'bench-secret-server-0123456789', appId: 'A0BENCHSRV1', name: 'Bench: this server' },
-  bolt: { clientId: '1000000002.2000000002', clientSecret: 'bench-secret-bolt-0123456789ab', appId: 'A0BENCHBOLT', name: 'Bench: Bolt' },
-  floor: { clientId: '1000000003.2000000003', clientSecret: 'bench-secret-floor-0123456789a', appId: 'A0BENCHFLOR', name: 'Bench: floor' },
+  server: {
+    clientId: '1000000001.2000000001',
+    clientSecret: 'bench-secret-server-0123456789',
+    appId: 'A0BENCHSRV1',
+    name: 'Bench: this server',
+  },
+  bolt: {
+    clientId: '1000000002.2000000002',
+    clientSecret: 'bench-secret-bolt-0123456789ab',
+    appId: 'A0BENCHBOLT',
+    name: 'Bench: Bolt',
+  },
+  floor: {
+    clientId: '1000000003.2000000003',
+    clientSecret: 'bench-secret-floor-0123456789a',
+    appId: 'A0BENCHFLOR',
+    name: 'Bench: floor',
+  },
 } as const;
 
 export type TargetName = keyof typeof BENCH_APPS;

@@ -64,7 +64,9 @@ function schemaCompilersOnDemand(): CompilersFactory {
 /** Builds the whole app from a config object; `server.ts` alone reads the environment and listens. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config.logLevel) }),
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? loggerOptions(config.logLevel) }),
     // One line per request, written below with secrets removed, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024, // no route here takes more than a small form
@@ -81,7 +83,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorateRequest('outcome', null);
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: safeUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.outcome },
+      {
+        method: request.method,
+        url: safeUrl(request.url),
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        ...request.outcome,
+      },
       'request',
     );
     done();
@@ -113,16 +121,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let emulator: SlackEmulator | undefined;
   if (config.demo) {
     // Loaded only in demo mode: a production server never runs the emulator's code (the bundle holds it, uninitialised).
-    const [{ default: emulatorPlugin }, { SlackEmulator }] = await Promise.all([import('./emulator/plugin.js'), import('./emulator/state.js')]);
+    const [{ default: emulatorPlugin }, { SlackEmulator }] = await Promise.all([
+      import('./emulator/plugin.js'),
+      import('./emulator/state.js'),
+    ]);
     emulator = new SlackEmulator({
-      apps: [{
-        clientId: config.slack.clientId,
-        clientSecret: config.slack.clientSecret,
-        appId: DEMO_APP_ID,
-        name: 'Webhook installer (demo)',
-        signingSecret,
-        eventsUrl: `http://127.0.0.1:${config.port}/slack/events`,
-      }],
+      apps: [
+        {
+          clientId: config.slack.clientId,
+          clientSecret: config.slack.clientSecret,
+          appId: DEMO_APP_ID,
+          name: 'Webhook installer (demo)',
+          signingSecret,
+          eventsUrl: `http://127.0.0.1:${config.port}/slack/events`,
+        },
+      ],
       publicUrl: `${config.publicUrl}/_emulator`,
     });
     await app.register(emulatorPlugin, { emulator, prefix: '/_emulator' });

@@ -35,7 +35,10 @@ function wantsHelp(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
-export async function main(argv: string[], io: Pick<Context, 'out' | 'err'> = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Pick<Context, 'out' | 'err'> = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.err : io.out).write(`${help()}\n`);

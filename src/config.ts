@@ -94,22 +94,31 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`PORT must be a whole number from 0 to 65535, got "${portText}"`);
   }
   const host = trimmed(env, 'HOST') ?? '127.0.0.1';
-  const publicUrl = withoutTrailingSlash(httpUrl('PUBLIC_URL', trimmed(env, 'PUBLIC_URL') ?? `http://localhost:${port}`));
+  const publicUrl = withoutTrailingSlash(
+    httpUrl('PUBLIC_URL', trimmed(env, 'PUBLIC_URL') ?? `http://localhost:${port}`),
+  );
 
   const production = env.NODE_ENV === 'production';
   const clientId = trimmed(env, 'SLACK_CLIENT_ID');
   const clientSecret = trimmed(env, 'SLACK_CLIENT_SECRET');
   if ((clientId === undefined) !== (clientSecret === undefined)) {
     const missing = clientId === undefined ? 'SLACK_CLIENT_ID' : 'SLACK_CLIENT_SECRET';
-    throw new ConfigError(`${missing} is not set: set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or neither for demo mode`);
+    throw new ConfigError(
+      `${missing} is not set: set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or neither for demo mode`,
+    );
   }
   const demo = clientId === undefined;
   if (demo && production) {
-    throw new ConfigError('SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required when NODE_ENV=production (demo mode is for development only)');
+    throw new ConfigError(
+      'SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required when NODE_ENV=production (demo mode is for development only)',
+    );
   }
 
   const scopesText = trimmed(env, 'SLACK_SCOPES') ?? 'incoming-webhook';
-  const scopes = scopesText.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = scopesText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const badScope = scopes.find((s) => !SCOPE_RE.test(s));
   if (scopes.length === 0 || badScope !== undefined) {
     throw new ConfigError(`SLACK_SCOPES must be a comma-separated list of Slack scopes, got "${scopesText}"`);
@@ -119,33 +128,46 @@ export function loadConfig(env: Env = process.env): Config {
   const emulatorApi = `http://127.0.0.1:${port}/_emulator/api/`;
   const authorizeUrl = httpUrl(
     'SLACK_AUTHORIZE_URL',
-    trimmed(env, 'SLACK_AUTHORIZE_URL') ?? (demo ? `${publicUrl}/_emulator/oauth/v2/authorize` : 'https://slack.com/oauth/v2/authorize'),
+    trimmed(env, 'SLACK_AUTHORIZE_URL') ??
+      (demo ? `${publicUrl}/_emulator/oauth/v2/authorize` : 'https://slack.com/oauth/v2/authorize'),
   ).href;
-  let apiUrl = httpUrl('SLACK_API_URL', trimmed(env, 'SLACK_API_URL') ?? (demo ? emulatorApi : 'https://slack.com/api/')).href;
+  let apiUrl = httpUrl(
+    'SLACK_API_URL',
+    trimmed(env, 'SLACK_API_URL') ?? (demo ? emulatorApi : 'https://slack.com/api/'),
+  ).href;
   if (!apiUrl.endsWith('/')) apiUrl += '/';
 
   const timeoutMs = positiveInt(env, 'SLACK_TIMEOUT_MS', 10_000);
   const signingSecret = trimmed(env, 'SLACK_SIGNING_SECRET');
   if (signingSecret !== undefined && !/^[\x21-\x7e]{8,}$/.test(signingSecret)) {
-    throw new ConfigError('SLACK_SIGNING_SECRET must be the app’s signing secret (Basic Information → App Credentials), at least 8 printable characters');
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET must be the app’s signing secret (Basic Information → App Credentials), at least 8 printable characters',
+    );
   }
   const metricsText = trimmed(env, 'METRICS_ENABLED') ?? 'false';
-  if (metricsText !== 'true' && metricsText !== 'false') throw new ConfigError(`METRICS_ENABLED must be true or false, got "${metricsText}"`);
+  if (metricsText !== 'true' && metricsText !== 'false')
+    throw new ConfigError(`METRICS_ENABLED must be true or false, got "${metricsText}"`);
 
   const installSecret = trimmed(env, 'INSTALL_SECRET');
   if (installSecret !== undefined && !SECRET_RE.test(installSecret)) {
-    throw new ConfigError('INSTALL_SECRET must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), e.g. from `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`');
+    throw new ConfigError(
+      'INSTALL_SECRET must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), e.g. from `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`',
+    );
   }
 
   const keyText = trimmed(env, 'ENCRYPTION_KEY');
   if (keyText === undefined && production) {
-    throw new ConfigError('ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes as base64, e.g. from `openssl rand -base64 32`');
+    throw new ConfigError(
+      'ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes as base64, e.g. from `openssl rand -base64 32`',
+    );
   }
   let encryption: Config['encryption'];
   try {
     encryption = {
       key: keyText === undefined ? undefined : parseKey('ENCRYPTION_KEY', keyText),
-      oldKeys: (trimmed(env, 'ENCRYPTION_KEYS_OLD') ?? '').split(',').filter((k) => k.trim() !== '')
+      oldKeys: (trimmed(env, 'ENCRYPTION_KEYS_OLD') ?? '')
+        .split(',')
+        .filter((k) => k.trim() !== '')
         .map((k, i) => parseKey(`ENCRYPTION_KEYS_OLD (key ${i + 1})`, k)),
     };
   } catch (err) {
@@ -160,7 +182,9 @@ export function loadConfig(env: Env = process.env): Config {
   const proxyText = trimmed(env, 'TRUST_PROXY') ?? 'false';
   const trustProxy = proxyText === 'true' ? true : proxyText === 'false' ? false : proxyText;
   if (typeof trustProxy === 'string' && !/^[0-9a-fA-F.:/,\s]+$/.test(trustProxy)) {
-    throw new ConfigError(`TRUST_PROXY must be true, false, or comma-separated proxy addresses or CIDR ranges, got "${proxyText}"`);
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false, or comma-separated proxy addresses or CIDR ranges, got "${proxyText}"`,
+    );
   }
 
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';

@@ -12,7 +12,11 @@ export class BadInput extends Error {
  * characters; a repeated field (an array) or an over-long one is refused. Plain code rather than a JSON schema,
  * so that no validator has to be compiled at start-up for two small routes.
  */
-export function stringFields<K extends string>(source: unknown, names: readonly K[], maxLength: number): Partial<Record<K, string>> {
+export function stringFields<K extends string>(
+  source: unknown,
+  names: readonly K[],
+  maxLength: number,
+): Partial<Record<K, string>> {
   const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
   const out: Partial<Record<K, string>> = {};
   for (const name of names) {

@@ -33,7 +33,12 @@ export interface LandingFields {
 }
 
 export function recordFields(r: InstallationRecord): LandingFields {
-  return { workspace: r.teamName ?? r.enterpriseName ?? r.teamId ?? r.enterpriseId, channel: r.channelName, webhookUrl: r.webhookUrl, configurationUrl: r.configurationUrl };
+  return {
+    workspace: r.teamName ?? r.enterpriseName ?? r.teamId ?? r.enterpriseId,
+    channel: r.channelName,
+    webhookUrl: r.webhookUrl,
+    configurationUrl: r.configurationUrl,
+  };
 }
 
 /** The same, straight from Slack's answer, so the callback need not read back what it just stored. */

@@ -37,7 +37,9 @@ try {
   process.exit(1);
 }
 if (config.demo) {
-  app.log.warn('DEMO MODE: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set, so installs go to the built-in Slack emulator at /_emulator, not to Slack');
+  app.log.warn(
+    'DEMO MODE: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set, so installs go to the built-in Slack emulator at /_emulator, not to Slack',
+  );
 }
 
 let closing = false;
@@ -65,4 +67,6 @@ try {
 
 // The install URL is printed once, for the operator, on stdout and not through the logger.
 const rule = '─'.repeat(72);
-process.stdout.write(`\n${rule}\n Install URL (hand it to your users; keep it secret):\n\n   ${app.installUrl}\n${config.demo ? '\n DEMO MODE: Slack is emulated. Messages land on ' + config.publicUrl + '/_emulator\n' : ''}${rule}\n\n`);
+process.stdout.write(
+  `\n${rule}\n Install URL (hand it to your users; keep it secret):\n\n   ${app.installUrl}\n${config.demo ? '\n DEMO MODE: Slack is emulated. Messages land on ' + config.publicUrl + '/_emulator\n' : ''}${rule}\n\n`,
+);

@@ -6,8 +6,21 @@ import { table, type Results, type TargetResult } from '../bench/report.js';
 
 function result(label: string, figures: Partial<TargetResult>): TargetResult {
   return {
-    label, flowsPerSecond: 100, p50Ms: 10, p99Ms: 20, errors: 0, idleRssMiB: 60, endRssMiB: 80, startupMs: 300, startupSamplesMs: [300],
-    redirectsPerSecond: 1000, serverCpuMsPerFlow: 1, emulatorCpuMsPerFlow: 1, loaderCpuMsPerFlow: 1, backgroundPercent: 0, stealPercent: 0,
+    label,
+    flowsPerSecond: 100,
+    p50Ms: 10,
+    p99Ms: 20,
+    errors: 0,
+    idleRssMiB: 60,
+    endRssMiB: 80,
+    startupMs: 300,
+    startupSamplesMs: [300],
+    redirectsPerSecond: 1000,
+    serverCpuMsPerFlow: 1,
+    emulatorCpuMsPerFlow: 1,
+    loaderCpuMsPerFlow: 1,
+    backgroundPercent: 0,
+    stealPercent: 0,
     ...figures,
   };
 }
@@ -17,7 +30,14 @@ function onTheEdge(server: Partial<TargetResult> = {}): Results {
   const floor = result('floor', { flowsPerSecond: 500, startupMs: 400, idleRssMiB: 60, redirectsPerSecond: 10_000 });
   const bolt = result('Bolt', { flowsPerSecond: 200, p99Ms: 90 });
   return {
-    server: result('this server', { flowsPerSecond: 400, p99Ms: 90, startupMs: 440, idleRssMiB: 75, redirectsPerSecond: 7000, ...server }),
+    server: result('this server', {
+      flowsPerSecond: 400,
+      p99Ms: 90,
+      startupMs: 440,
+      idleRssMiB: 75,
+      redirectsPerSecond: 7000,
+      ...server,
+    }),
     bolt,
     floor,
   };
@@ -26,7 +46,10 @@ function onTheEdge(server: Partial<TargetResult> = {}): Results {
 test('the benchmark table passes a server exactly on each target and names each target it misses', () => {
   const edge = table(onTheEdge());
   assert.deepEqual(edge.missed, []);
-  assert.match(edge.text, /\| start-up to first answer \(ms, median\)\s*\|\s*440 \|\s*300 \|\s*400 \|\s*1\.47× \|\s*1\.10× \| ≤ 1\.1× floor\s*\| pass/);
+  assert.match(
+    edge.text,
+    /\| start-up to first answer \(ms, median\)\s*\|\s*440 \|\s*300 \|\s*400 \|\s*1\.47× \|\s*1\.10× \| ≤ 1\.1× floor\s*\| pass/,
+  );
 
   const misses: Array<[Partial<TargetResult>, RegExp]> = [
     [{ flowsPerSecond: 399.9 }, /^completed flows\/s: target ≥ 1\.8× Bolt and ≥ 0\.8× floor$/],
@@ -46,10 +69,23 @@ test('the benchmark table passes a server exactly on each target and names each 
 
 test('npm run bench runs end to end: this server, Bolt and the floor complete flows and redirects with no error', () => {
   // Seconds instead of minutes: the figures of so short a run mean nothing, so only the run itself is checked.
-  const run = spawnSync(process.execPath, [
-    join(process.cwd(), 'dist', 'bench', 'run.js'),
-    '--quick', '--duration', '0.4', '--redirect-duration', '0.2', '--warmup', '0.1', '--starts', '1', '--no-write',
-  ], { encoding: 'utf8', timeout: 90_000 });
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(process.cwd(), 'dist', 'bench', 'run.js'),
+      '--quick',
+      '--duration',
+      '0.4',
+      '--redirect-duration',
+      '0.2',
+      '--warmup',
+      '0.1',
+      '--starts',
+      '1',
+      '--no-write',
+    ],
+    { encoding: 'utf8', timeout: 90_000 },
+  );
   const output = `${run.stdout}${run.stderr}`;
   assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}:\n${output}`);
   assert.doesNotMatch(output, /Benchmark failed|FAILED: errors during the run/);

@@ -13,7 +13,15 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // playwright gives every launch a fresh --user-data-dir of its own
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 after(async () => browser?.close());
@@ -22,7 +30,9 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
   const context = await browser.newContext();
   const violations: string[] = [];
-  context.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text()); });
+  context.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
   t.after(() => assert.deepEqual(violations, [], 'no CSP violations'));
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   t.after(() => context.close());
@@ -48,10 +58,14 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   // The test button works under the strict CSP: a plain form, no inline script.
   await page.click('#send-test');
   await page.waitForSelector('#test-result');
-  assert.match(await page.textContent('#test-result') ?? '', /test message was posted to #alerts/);
+  assert.match((await page.textContent('#test-result')) ?? '', /test message was posted to #alerts/);
   assert.equal(await page.inputValue('#webhook-url'), webhookUrl);
 
-  const posted = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'posted from the browser test' }) });
+  const posted = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'posted from the browser test' }),
+  });
   assert.equal(posted.status, 200);
   await page.goto(`${server.url}/_emulator`);
   const channel = page.locator('[data-team="T0ACME0001"] .channel', { hasText: '#alerts' });
@@ -61,13 +75,19 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   // Uninstalling the app on the emulator's page sends signed events to the server, which revokes the install.
   await page.click('[data-uninstall="T0ACME0001"]');
   await page.waitForSelector('#activity li.delivery[data-event="app_uninstalled"]');
-  const statuses = await page.locator('#activity li.delivery').evaluateAll((items) => items.map((li) => li.getAttribute('data-status')));
+  const statuses = await page
+    .locator('#activity li.delivery')
+    .evaluateAll((items) => items.map((li) => li.getAttribute('data-status')));
   assert.deepEqual([...new Set(statuses)], ['200']);
   const databasePath = join(server.cwd, 'data', 'installations.db');
   const store = Store.open(databasePath, secretBoxFor({ databasePath, encryption: { key: undefined, oldKeys: [] } }));
   t.after(() => store.close());
   assert.equal(store.installations.list({ revoked: true }).length, 1);
-  assert.equal((await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' })).status, 404);
+  assert.equal(
+    (await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }))
+      .status,
+    404,
+  );
 });
 
 test('in Chromium: Cancel on the consent page leads to the cancel page, with a way to start again', async (t) => {

@@ -16,19 +16,30 @@ const CLI = join(process.cwd(), 'dist', 'src', 'cli.js');
 
 function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
   const run = spawnSync(process.execPath, [CLI, ...args], {
-    cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000,
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** The same, without blocking this process: needed when the CLI talks to an emulator or app running here. */
-function cliAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cliAsync(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -49,12 +60,14 @@ interface Seed {
 
 function installation(s: Seed): Installation {
   return {
-    team: { id: s.team ?? 'T1', name: s.teamName ?? 'Acme' }, enterprise: undefined, isEnterpriseInstall: false,
+    team: { id: s.team ?? 'T1', name: s.teamName ?? 'Acme' },
+    enterprise: undefined,
+    isEnterpriseInstall: false,
     user: { id: 'U1', token: undefined, scopes: undefined },
     bot: s.token === undefined ? undefined : { token: s.token, scopes: ['incoming-webhook'], id: '', userId: 'UBOT' },
     incomingWebhook: { url: s.url, channel: s.channelName ?? '#general', channelId: s.channel ?? 'C1' },
     appId: 'A1',
-  } as Installation;
+  };
 }
 
 /** A database in a temp folder with these installations, and the environment that points the CLI at it. */
@@ -65,7 +78,10 @@ function seeded(t: Parameters<typeof tempDir>[0], seeds: Seed[]) {
   const store = Store.open(databasePath, new SecretBox(key));
   const ids = seeds.map((s) => store.installations.insert(installation(s)));
   return {
-    dir, ids, store, env: { DATABASE_PATH: databasePath, ENCRYPTION_KEY: key.toString('base64') },
+    dir,
+    ids,
+    store,
+    env: { DATABASE_PATH: databasePath, ENCRYPTION_KEY: key.toString('base64') },
     /** Opens the database afresh, to read what the CLI wrote. */
     reopen: () => {
       const again = Store.open(databasePath, new SecretBox(key));
@@ -108,7 +124,11 @@ test('cli: install-url prints the same URL the server uses, and bad usage exits 
   const first = cli(dir, ['install-url'], { PUBLIC_URL: 'https://hooks.example.com' });
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^https:\/\/hooks\.example\.com\/slack\/install\/[A-Za-z0-9_-]{32}\n$/);
-  assert.equal(cli(dir, ['install-url'], { PUBLIC_URL: 'https://hooks.example.com' }).stdout, first.stdout, 'generated once, then kept');
+  assert.equal(
+    cli(dir, ['install-url'], { PUBLIC_URL: 'https://hooks.example.com' }).stdout,
+    first.stdout,
+    'generated once, then kept',
+  );
   const unknown = cli(dir, ['frobnicate']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
@@ -126,7 +146,9 @@ test('cli: rotate-key re-seals every row under the new key, after which the old 
   const newKey = randomBytes(32);
   const store = Store.open(databasePath, new SecretBox(oldKey));
   store.installations.insert({
-    team: { id: 'T1', name: 'One' }, enterprise: undefined, isEnterpriseInstall: false,
+    team: { id: 'T1', name: 'One' },
+    enterprise: undefined,
+    isEnterpriseInstall: false,
     user: { id: 'U1', token: undefined, scopes: undefined },
     bot: { token: 'xoxb-rotate', scopes: [], id: '', userId: 'UB' },
     incomingWebhook: { url: 'https://hooks.example/services/T1/B1/rotate', channel: '#a', channelId: 'C1' },
@@ -154,14 +176,23 @@ test('cli list: a table with workspace, channel, dates and status, masked webhoo
   const lines = all.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 4, all.stdout);
   assert.match(lines[0]!, /^id\s+workspace\s+channel\s+installed\s+status\s+webhook$/);
-  assert.match(lines[1]!, new RegExp(`^${ids[0]}\\s+Acme \\(T1\\)\\s+#general \\(C1\\)\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\s+active\\s+`
-    + 'https://hooks\\.slack\\.com/services/T1/B001/••••$'));
+  assert.match(
+    lines[1]!,
+    new RegExp(
+      `^${ids[0]}\\s+Acme \\(T1\\)\\s+#general \\(C1\\)\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\s+active\\s+` +
+        'https://hooks\\.slack\\.com/services/T1/B001/••••$',
+    ),
+  );
   assert.match(lines[2]!, /#alerts \(C2\)\s+\S+\s+active\s+https:\/\/hooks\.slack\.com\/services\/T1\/B002\/••••$/);
-  assert.match(lines[3]!, /Beta \(T2\).*revoked 2026-03-04T05:06:07Z \(app uninstalled\)\s+https:\/\/hooks\.slack\.com\/services\/T2\/B003\/••••$/);
+  assert.match(
+    lines[3]!,
+    /Beta \(T2\).*revoked 2026-03-04T05:06:07Z \(app uninstalled\)\s+https:\/\/hooks\.slack\.com\/services\/T2\/B003\/••••$/,
+  );
 
   const revealed = cli(dir, ['list', '--reveal'], env);
   assert.equal(revealed.code, 0, revealed.stderr);
-  for (const secret of [URL_1, URL_2, URL_3, TOKEN_1, TOKEN_3]) assert.ok(revealed.stdout.includes(secret), `--reveal shows ${secret}`);
+  for (const secret of [URL_1, URL_2, URL_3, TOKEN_1, TOKEN_3])
+    assert.ok(revealed.stdout.includes(secret), `--reveal shows ${secret}`);
 
   const json = (args: string[]) => {
     const run = cli(dir, ['list', '--json', ...args], env);
@@ -214,11 +245,16 @@ test('cli show: every field one per line, masked unless --reveal; unknown id exi
   const shown = cli(dir, ['show', String(ids[0])], env);
   assert.equal(shown.code, 0, shown.stderr);
   assertNoSecrets(shown.stdout, 'show');
-  const fields = new Map(shown.stdout.trimEnd().split('\n').map((line) => {
-    const m = /^([a-z -]+):\s+(.*)$/.exec(line);
-    assert.ok(m, `"${line}" is "label: value"`);
-    return [m[1]!, m[2]!] as const;
-  }));
+  const fields = new Map(
+    shown.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        const m = /^([a-z -]+):\s+(.*)$/.exec(line);
+        assert.ok(m, `"${line}" is "label: value"`);
+        return [m[1]!, m[2]!] as const;
+      }),
+  );
   assert.equal(fields.get('id'), String(ids[0]));
   assert.equal(fields.get('status'), 'active');
   assert.equal(fields.get('workspace'), 'Acme (T1)');
@@ -231,7 +267,8 @@ test('cli show: every field one per line, masked unless --reveal; unknown id exi
   assert.equal(fields.get('installed by'), 'U1');
   assert.match(fields.get('installed at')!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.equal(fields.get('revoked at'), '-');
-  for (const label of ['enterprise', 'org-wide install', 'configuration url', 'revoked reason']) assert.ok(fields.has(label), label);
+  for (const label of ['enterprise', 'org-wide install', 'configuration url', 'revoked reason'])
+    assert.ok(fields.has(label), label);
 
   const revealed = cli(dir, ['show', String(ids[0]), '--reveal'], env);
   assert.match(revealed.stdout, new RegExp(`^webhook url:\\s+${URL_1.replaceAll('.', '\\.')}$`, 'm'));
@@ -249,7 +286,14 @@ test('cli show: every field one per line, masked unless --reveal; unknown id exi
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'no installation 999\n');
   assert.equal(missing.stdout, '');
-  for (const bad of [['show'], ['show', 'abc'], ['show', '1.5'], ['show', '-1'], ['show', '1', '2'], ['show', '1', '--nope']]) {
+  for (const bad of [
+    ['show'],
+    ['show', 'abc'],
+    ['show', '1.5'],
+    ['show', '-1'],
+    ['show', '1', '2'],
+    ['show', '1', '--nope'],
+  ]) {
     const run = cli(dir, bad, env);
     assert.equal(run.code, 2, `${bad.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /usage: slack-webhook-installer show <id>/);
@@ -263,7 +307,10 @@ test('cli revoke: marks one installation revoked with a reason, and refuses an u
   assert.match(first.stdout, new RegExp(`revoked installation ${ids[0]} \\(revoked by operator\\)`));
   const again = cli(dir, ['revoke', String(ids[0]), '--reason', 'second time'], env);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, new RegExp(`installation ${ids[0]} is revoked \\d{4}-.*\\(revoked by operator\\) already`));
+  assert.match(
+    again.stderr,
+    new RegExp(`installation ${ids[0]} is revoked \\d{4}-.*\\(revoked by operator\\) already`),
+  );
   const withReason = cli(dir, ['revoke', String(ids[1]), '--reason', 'customer left'], env);
   assert.equal(withReason.code, 0, withReason.stderr);
   const alreadyByServer = cli(dir, ['revoke', String(ids[2])], env);
@@ -296,8 +343,13 @@ function parseCsv(text: string): string[][] {
     const c = text[i]!;
     if (quoted) {
       if (c !== '"') field += c;
-      else if (text[i + 1] === '"') { field += '"'; i++; }
-      else { quoted = false; assert.ok([',', '\r', undefined].includes(text[i + 1]), `a closing quote is followed by , or CRLF (at ${i})`); }
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else {
+        quoted = false;
+        assert.ok([',', '\r', undefined].includes(text[i + 1]), `a closing quote is followed by , or CRLF (at ${i})`);
+      }
     } else if (c === '"') {
       assert.equal(field, '', `a quote inside an unquoted field (at ${i})`);
       quoted = true;
@@ -335,9 +387,24 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
   const rows = parseCsv(csv.stdout);
   assert.equal(rows.length, 3, 'a header and one row per installation');
   const [header, ...data] = rows;
-  assert.ok(data.every((r) => r.length === header!.length), 'every row has every column');
+  assert.ok(
+    data.every((r) => r.length === header!.length),
+    'every row has every column',
+  );
   const records = data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]])));
-  for (const column of ['id', 'status', 'teamId', 'teamName', 'channelId', 'channelName', 'webhookUrl', 'botToken', 'installedAt', 'revokedAt', 'revokedReason']) {
+  for (const column of [
+    'id',
+    'status',
+    'teamId',
+    'teamName',
+    'channelId',
+    'channelName',
+    'webhookUrl',
+    'botToken',
+    'installedAt',
+    'revokedAt',
+    'revokedReason',
+  ]) {
     assert.ok(header!.includes(column), `a ${column} column`);
   }
   assert.equal(records[0]!.id, String(ids[0]));
@@ -361,11 +428,16 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
   assert.equal(json.code, 0, json.stderr);
   assertNoSecrets(json.stdout, 'export --format json');
   const exported = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
-  assert.deepEqual(exported.map((r) => r.id), ids);
+  assert.deepEqual(
+    exported.map((r) => r.id),
+    ids,
+  );
   assert.equal(exported[0]!.teamName, nasty);
   assert.equal(exported[1]!.revokedReason, 'webhook dead: no_service');
   assert.deepEqual(exported, JSON.parse(cli(dir, ['list', '--json'], env).stdout), 'the same objects as list --json');
-  const jsonRevealed = JSON.parse(cli(dir, ['export', '--format=json', '--reveal'], env).stdout) as Array<Record<string, unknown>>;
+  const jsonRevealed = JSON.parse(cli(dir, ['export', '--format=json', '--reveal'], env).stdout) as Array<
+    Record<string, unknown>
+  >;
   assert.equal(jsonRevealed[1]!.webhookUrl, URL_2);
 
   // The readable table keeps one line per installation and passes no control character to the terminal.
@@ -373,7 +445,10 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
   assert.equal(table.trimEnd().split('\n').length, 3);
   assert.ok(!table.includes('\u001b') && !table.includes('\r'), 'no raw escape or carriage return');
   assert.ok(table.includes('Acme, "The Best"\\nCorp\\r\\n'), 'line breaks shown escaped');
-  assert.match(cli(dir, ['show', String(ids[0])], env).stdout, /^workspace:\s+Acme, "The Best"\\nCorp\\r\\n=cmd\|' \/C calc'!A0 \\u001b\[31m \(T1\)$/m);
+  assert.match(
+    cli(dir, ['show', String(ids[0])], env).stdout,
+    /^workspace:\s+Acme, "The Best"\\nCorp\\r\\n=cmd\|' \/C calc'!A0 \\u001b\[31m \(T1\)$/m,
+  );
 
   for (const bad of [['export'], ['export', '--format', 'xml'], ['export', '--format'], ['export', 'csv']]) {
     const run = cli(dir, bad, env);
@@ -384,28 +459,47 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
 
 test('cli prune: deletes only installations revoked before the date; active ones stay whatever the date', (t) => {
   const { dir, ids, env, store, reopen } = seeded(t, [
-    { url: URL_1, channel: 'C1' }, { url: URL_2, channel: 'C2' }, { url: URL_3, channel: 'C3' }, { url: `${URL_3}x`, channel: 'C4' },
+    { url: URL_1, channel: 'C1' },
+    { url: URL_2, channel: 'C2' },
+    { url: URL_3, channel: 'C3' },
+    { url: `${URL_3}x`, channel: 'C4' },
   ]);
   store.installations.revoke(ids[0]!, 'old', new Date('2026-01-10T00:00:00Z'));
   store.installations.revoke(ids[1]!, 'on the day', new Date('2026-01-31T12:00:00Z'));
   store.installations.revoke(ids[2]!, 'recent', new Date('2026-02-15T00:00:00Z'));
   store.close();
-  const remaining = () => reopen().installations.list().map((r) => r.id);
+  const remaining = () =>
+    reopen()
+      .installations.list()
+      .map((r) => r.id);
 
   const byDate = cli(dir, ['prune', '--revoked-before', '2026-01-31'], env);
   assert.equal(byDate.code, 0, byDate.stderr);
   assert.match(byDate.stdout, /^deleted 1 installation\(s\) revoked before 2026-01-31T00:00:00Z\n$/);
   assert.deepEqual(remaining(), [ids[1], ids[2], ids[3]]);
 
-  assert.match(cli(dir, ['prune', '--revoked-before', '2026-01-31T14:00:00+02:00'], env).stdout, /deleted 0 /, '12:00Z is not before 12:00Z');
+  assert.match(
+    cli(dir, ['prune', '--revoked-before', '2026-01-31T14:00:00+02:00'], env).stdout,
+    /deleted 0 /,
+    '12:00Z is not before 12:00Z',
+  );
   assert.match(cli(dir, ['prune', '--revoked-before', '2026-01-31T12:00:00.001Z'], env).stdout, /deleted 1 /);
   assert.deepEqual(remaining(), [ids[2], ids[3]]);
   assert.match(cli(dir, ['prune', '--revoked-before', '2999-01-01'], env).stdout, /deleted 1 /);
   assert.deepEqual(remaining(), [ids[3]], 'the active installation is never pruned');
 
-  for (const bad of [[], ['--revoked-before'], ['--revoked-before', 'yesterday'], ['--revoked-before', '2026-02-30'],
-    ['--revoked-before', '2026-01-31T10:00'], ['--revoked-before', '2026-13-01'], ['--revoked-before', '31/01/2026'],
-    ['--revoked-before', '2026-01-31T24:00:00Z'], ['--before', '2026-01-31'], ['--revoked-before', '2026-01-31', 'extra']]) {
+  for (const bad of [
+    [],
+    ['--revoked-before'],
+    ['--revoked-before', 'yesterday'],
+    ['--revoked-before', '2026-02-30'],
+    ['--revoked-before', '2026-01-31T10:00'],
+    ['--revoked-before', '2026-13-01'],
+    ['--revoked-before', '31/01/2026'],
+    ['--revoked-before', '2026-01-31T24:00:00Z'],
+    ['--before', '2026-01-31'],
+    ['--revoked-before', '2026-01-31', 'extra'],
+  ]) {
     const run = cli(dir, ['prune', ...bad], env);
     assert.equal(run.code, 2, `prune ${bad.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /usage: slack-webhook-installer prune --revoked-before DATE/);
@@ -416,7 +510,17 @@ test('cli prune: deletes only installations revoked before the date; active ones
 test('cli: bad usage exits 2 with the command usage before any configuration is read; help lists commands and --reveal', (t) => {
   const dir = tempDir(t);
   const badConfig = { PORT: 'x', DATABASE_PATH: join(dir, 'db.sqlite') };
-  for (const command of ['install-url', 'list', 'show', 'revoke', 'verify', 'export', 'prune', 'rotate-key', 'migrate']) {
+  for (const command of [
+    'install-url',
+    'list',
+    'show',
+    'revoke',
+    'verify',
+    'export',
+    'prune',
+    'rotate-key',
+    'migrate',
+  ]) {
     const run = cli(dir, [command, '--no-such-option'], badConfig);
     assert.equal(run.code, 2, `${command}: ${run.stderr}`);
     assert.match(run.stderr, /Unknown option '--no-such-option'/);
@@ -428,7 +532,17 @@ test('cli: bad usage exits 2 with the command usage before any configuration is 
   }
   const help = cli(dir, ['help']);
   assert.equal(help.code, 0);
-  for (const command of ['install-url', 'list', 'show', 'revoke', 'verify', 'export', 'prune', 'rotate-key', 'migrate']) {
+  for (const command of [
+    'install-url',
+    'list',
+    'show',
+    'revoke',
+    'verify',
+    'export',
+    'prune',
+    'rotate-key',
+    'migrate',
+  ]) {
     assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
   }
   assert.match(help.stdout, /--reveal/);
@@ -450,22 +564,40 @@ test('cli: bad usage exits 2 with the command usage before any configuration is 
 });
 
 test('maskWebhookUrl keeps the origin, team and service ids and hides the secret; anything else keeps its origin only', () => {
-  assert.equal(maskWebhookUrl('https://hooks.slack.com/services/T0ACME0001/B0123/AbCdEf0123456789'), 'https://hooks.slack.com/services/T0ACME0001/B0123/••••');
-  assert.equal(maskWebhookUrl('http://127.0.0.1:4000/_emulator/services/T1/B1/sec/'), 'http://127.0.0.1:4000/_emulator/services/T1/B1/••••');
+  assert.equal(
+    maskWebhookUrl('https://hooks.slack.com/services/T0ACME0001/B0123/AbCdEf0123456789'),
+    'https://hooks.slack.com/services/T0ACME0001/B0123/••••',
+  );
+  assert.equal(
+    maskWebhookUrl('http://127.0.0.1:4000/_emulator/services/T1/B1/sec/'),
+    'http://127.0.0.1:4000/_emulator/services/T1/B1/••••',
+  );
   assert.equal(maskWebhookUrl('https://user:pass@example.com/hook/secret?token=x'), 'https://example.com/••••');
   assert.equal(maskWebhookUrl('not a url secret'), '••••');
 });
 
 /** An Output that keeps what is written. */
 function sink(isTTY: boolean): Output & { text: string } {
-  const out = { text: '', isTTY, write(s: string) { out.text += s; return true; } };
+  const out = {
+    text: '',
+    isTTY,
+    write(s: string) {
+      out.text += s;
+      return true;
+    },
+  };
   return out;
 }
 
 test('verifyInstallations: a few checks at a time, dead ones revoked, progress only on a terminal', async () => {
   const outcomes: Record<string, WebhookCheck> = {
-    u1: { outcome: 'live' }, u2: { outcome: 'dead', reason: 'no_service' }, u3: { outcome: 'unknown', detail: 'HTTP 503' },
-    u4: { outcome: 'dead', reason: 'channel_is_archived' }, u5: { outcome: 'live' }, u6: { outcome: 'live' }, u7: { outcome: 'live' },
+    u1: { outcome: 'live' },
+    u2: { outcome: 'dead', reason: 'no_service' },
+    u3: { outcome: 'unknown', detail: 'HTTP 503' },
+    u4: { outcome: 'dead', reason: 'channel_is_archived' },
+    u5: { outcome: 'live' },
+    u6: { outcome: 'live' },
+    u7: { outcome: 'live' },
   };
   const targets = Object.keys(outcomes).map((url, i) => ({ id: i + 1, webhookUrl: url }));
   for (const tty of [true, false]) {
@@ -492,7 +624,10 @@ test('verifyInstallations: a few checks at a time, dead ones revoked, progress o
     });
     assert.equal(most, 3, 'three checks at a time, no more');
     assert.deepEqual(summary, { checked: 7, live: 3, dead: 2, unknown: 2 });
-    assert.deepEqual(revoked.sort(), [[2, 'webhook dead: no_service'], [4, 'webhook dead: channel_is_archived']]);
+    assert.deepEqual(revoked.sort(), [
+      [2, 'webhook dead: no_service'],
+      [4, 'webhook dead: channel_is_archived'],
+    ]);
     assert.deepEqual(out.text.split('\n').filter(Boolean).sort(), [
       '#2 dead (no_service): revoked',
       '#3 unknown (HTTP 503): left as it is',
@@ -536,8 +671,12 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
     'checked 3: 1 live, 1 dead (revoked), 1 unknown',
     '',
   ]);
-  assert.ok(!run.stderr.includes('\r') && !run.stderr.includes('checking'), 'no progress when stderr is not a terminal');
-  for (const url of urls) assert.ok(!run.stdout.includes(url) && !run.stderr.includes(url), 'no webhook URL in the report');
+  assert.ok(
+    !run.stderr.includes('\r') && !run.stderr.includes('checking'),
+    'no progress when stderr is not a terminal',
+  );
+  for (const url of urls)
+    assert.ok(!run.stdout.includes(url) && !run.stderr.includes(url), 'no webhook URL in the report');
 
   // Read back through the running server's own store.
   const [unknown, dead, live] = ids.map((id) => app.store.installations.get(id)!);
@@ -569,7 +708,14 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
   const missing = await cliAsync(dir, ['verify', '999'], env);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'no installation 999\n');
-  for (const bad of [[], ['1', '--all'], ['1', '2'], ['--all', '--concurrency', '0'], ['--all', '--concurrency', 'many'], ['x']]) {
+  for (const bad of [
+    [],
+    ['1', '--all'],
+    ['1', '2'],
+    ['--all', '--concurrency', '0'],
+    ['--all', '--concurrency', 'many'],
+    ['x'],
+  ]) {
     const run = await cliAsync(dir, ['verify', ...bad], env);
     assert.equal(run.code, 2, `verify ${bad.join(' ')}: ${run.stderr}`);
   }
@@ -589,14 +735,20 @@ test('cli verify --all, in parallel: each result goes to its own installation', 
   for (const url of killed) assert.ok(emu.emulator.killWebhook(url));
   const posted = emu.emulator.messages().length;
 
-  const run = await cliAsync(tempDir(t), ['verify', '--all'], { DATABASE_PATH: config.databasePath, ENCRYPTION_KEY: key });
+  const run = await cliAsync(tempDir(t), ['verify', '--all'], {
+    DATABASE_PATH: config.databasePath,
+    ENCRYPTION_KEY: key,
+  });
   assert.equal(run.code, 1, run.stderr);
   const lines = run.stdout.trimEnd().split('\n');
   assert.equal(lines.at(-1), 'checked 9: 5 live, 3 dead (revoked), 1 unknown');
-  assert.deepEqual(lines.slice(0, -1).sort(), [
-    ...killed.map((url) => `#${byUrl.get(url)} dead (no_service): revoked`),
-    `#${refusedId} unknown (ECONNREFUSED): left as it is`,
-  ].sort());
+  assert.deepEqual(
+    lines.slice(0, -1).sort(),
+    [
+      ...killed.map((url) => `#${byUrl.get(url)} dead (no_service): revoked`),
+      `#${refusedId} unknown (ECONNREFUSED): left as it is`,
+    ].sort(),
+  );
   for (const record of app.store.installations.list()) {
     const dead = killed.includes(record.webhookUrl);
     assert.equal(record.revokedReason, dead ? 'webhook dead: no_service' : null, `#${record.id}`);
@@ -617,7 +769,10 @@ test('cli: works while the server has the same database open (WAL): list, revoke
   const listed = await cliAsync(dir, ['list', '--json'], env);
   assert.equal(listed.code, 0, listed.stderr);
   const rows = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
-  assert.deepEqual(rows.map((r) => r.id), [record!.id]);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [record!.id],
+  );
   assert.equal(rows[0]!.teamId, 'T0ACME0001');
   assert.equal(rows[0]!.webhookUrl, maskWebhookUrl(webhookUrl));
   assert.ok(!listed.stdout.includes(webhookUrl));
@@ -633,5 +788,8 @@ test('cli: works while the server has the same database open (WAL): list, revoke
   assert.equal(second.res.status, 200, second.html);
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   const active = await cliAsync(dir, ['list', '--active', '--json'], env);
-  assert.deepEqual((JSON.parse(active.stdout) as Array<{ id: number }>).map((r) => r.id), [record!.id + 1]);
+  assert.deepEqual(
+    (JSON.parse(active.stdout) as Array<{ id: number }>).map((r) => r.id),
+    [record!.id + 1],
+  );
 });

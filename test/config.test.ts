@@ -20,7 +20,12 @@ test('defaults: port 3000 on 127.0.0.1, PUBLIC_URL from the port, Slack’s real
 });
 
 test('PUBLIC_URL loses its trailing slash; SLACK_API_URL gains one; scopes are split on commas', () => {
-  const c = loadConfig({ ...creds, PUBLIC_URL: 'https://hooks.example.com/', SLACK_API_URL: 'http://127.0.0.1:9/api', SLACK_SCOPES: 'incoming-webhook, chat:write' });
+  const c = loadConfig({
+    ...creds,
+    PUBLIC_URL: 'https://hooks.example.com/',
+    SLACK_API_URL: 'http://127.0.0.1:9/api',
+    SLACK_SCOPES: 'incoming-webhook, chat:write',
+  });
   assert.equal(c.redirectUri, 'https://hooks.example.com/slack/oauth_redirect');
   assert.equal(c.slack.apiUrl, 'http://127.0.0.1:9/api/');
   assert.deepEqual(c.slack.scopes, ['incoming-webhook', 'chat:write']);
@@ -48,6 +53,9 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
 ];
 for (const [name, env, message] of bad) {
   test(`a bad ${name} stops start-up with a message naming it`, () => {
-    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+    );
   });
 }

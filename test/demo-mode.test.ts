@@ -16,18 +16,32 @@ test('npm start without Slack credentials gives a working install flow against t
   assert.match(html, /id="demo-banner"/);
   const webhookUrl = webhookUrlFrom(html);
   assert.ok(webhookUrl.startsWith(`${server.url}/_emulator/services/`));
-  const post = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"demo says hi"}' });
+  const post = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"text":"demo says hi"}',
+  });
   assert.equal(await post.text(), 'ok');
   const emulatorPage = await (await fetch(`${server.url}/_emulator`)).text();
   assert.match(emulatorPage, /demo says hi/);
 
   assert.equal(await server.stop('SIGTERM'), 0, 'SIGTERM ends the process cleanly');
   // Apart from the one banner, no log line carries the install secret, the webhook, the code or the state.
-  const logs = server.output().split('\n').filter((line) => line.startsWith('{'));
+  const logs = server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'));
   assert.ok(logs.length > 3);
   const callbackUrl = new URL(callback);
-  const secrets = [server.installUrl.split('/').pop()!, webhookUrl, webhookUrl.split('/').pop()!, callbackUrl.searchParams.get('code')!, callbackUrl.searchParams.get('state')!];
-  for (const line of logs) for (const secret of secrets) assert.ok(!line.includes(secret), `log line leaks a secret: ${line}`);
+  const secrets = [
+    server.installUrl.split('/').pop()!,
+    webhookUrl,
+    webhookUrl.split('/').pop()!,
+    callbackUrl.searchParams.get('code')!,
+    callbackUrl.searchParams.get('state')!,
+  ];
+  for (const line of logs)
+    for (const secret of secrets) assert.ok(!line.includes(secret), `log line leaks a secret: ${line}`);
 });
 
 test('in production, missing Slack credentials stop the server with a message naming them', () => {

@@ -30,7 +30,8 @@ test('SIGTERM finishes the install in flight, closes the database and exits 0', 
   emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 1500 });
   const landing = install(new Browser(), server.installUrl);
   // Wait until the callback is waiting on Slack: the emulator has taken the delay fault.
-  for (let i = 0; i < 1000 && emu.emulator.pendingFaults().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 1000 && emu.emulator.pendingFaults().length > 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(emu.emulator.pendingFaults().length, 0, 'the callback reached Slack');
   const exited = server.stop('SIGTERM');
   const { res, html } = await landing;
@@ -72,6 +73,8 @@ test('SIGKILL in the middle of a stream of installs loses no install whose landi
   assert.equal((await fetch(`${again.url}/healthz`)).status, 200, 'it starts again on the same database');
   const store = openStore(server.cwd);
   t.after(() => store.close());
-  const stored = new Set(Array.from({ length: store.installations.count() }, (_, i) => store.installations.get(i + 1)?.webhookUrl));
+  const stored = new Set(
+    Array.from({ length: store.installations.count() }, (_, i) => store.installations.get(i + 1)?.webhookUrl),
+  );
   for (const url of shown) assert.ok(stored.has(url), 'every install the browser saw is stored');
 });

@@ -8,12 +8,30 @@ import { Eta } from 'eta';
 import { EventDeliveryError } from '../src/emulator/events.js';
 import emulatorPlugin from '../src/emulator/plugin.js';
 import { signSlackRequest } from '../src/emulator/signing.js';
-import { CODE_TTL_MS, EmulatorError, SlackEmulator, type EmulatorApp, type WebhookError } from '../src/emulator/state.js';
+import {
+  CODE_TTL_MS,
+  EmulatorError,
+  SlackEmulator,
+  type EmulatorApp,
+  type WebhookError,
+} from '../src/emulator/state.js';
 import { viewsDir } from '../src/paths.js';
 
 const SIGNING_SECRET = 'test-signing-secret-0123456789ab';
-const APP: EmulatorApp = { clientId: '1111.2222', clientSecret: 'app-secret', appId: 'A0TEST0001', name: 'Webhook Installer', signingSecret: SIGNING_SECRET, verificationToken: 'vErIfIcAtIoNtOkEn' };
-const OTHER: EmulatorApp = { clientId: '3333.4444', clientSecret: 'other-secret', appId: 'A0OTHER001', name: 'Other App' };
+const APP: EmulatorApp = {
+  clientId: '1111.2222',
+  clientSecret: 'app-secret',
+  appId: 'A0TEST0001',
+  name: 'Webhook Installer',
+  signingSecret: SIGNING_SECRET,
+  verificationToken: 'vErIfIcAtIoNtOkEn',
+};
+const OTHER: EmulatorApp = {
+  clientId: '3333.4444',
+  clientSecret: 'other-secret',
+  appId: 'A0OTHER001',
+  name: 'Other App',
+};
 const CONFIGURED: EmulatorApp = {
   clientId: '5555.6666',
   clientSecret: 'configured-secret',
@@ -34,7 +52,11 @@ interface Emu {
 /** A standalone emulator on loopback, closed when the test ends. */
 async function startEmulator(t: TestContext, serverOptions: FastifyServerOptions = {}): Promise<Emu> {
   const clock = { now: Date.now() };
-  const emulator = new SlackEmulator({ apps: [APP, OTHER, CONFIGURED], publicUrl: 'http://unset.invalid', now: () => clock.now });
+  const emulator = new SlackEmulator({
+    apps: [APP, OTHER, CONFIGURED],
+    publicUrl: 'http://unset.invalid',
+    now: () => clock.now,
+  });
   const server = Fastify(serverOptions);
   await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -49,7 +71,11 @@ function authorizeUrl(emu: Emu, params: Record<string, string>): string {
   return `${emu.base}/oauth/v2/authorize?${new URLSearchParams(params).toString()}`;
 }
 
-function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     redirect: 'manual',
@@ -92,6 +118,7 @@ async function issueCode(emu: Emu, options: ConsentOptions = {}): Promise<string
   return code;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Slack answers are asserted field by field
 type Json = Record<string, any>;
 
 async function exchange(emu: Emu, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Json> {
@@ -107,7 +134,11 @@ function credentials(app: EmulatorApp = APP): Record<string, string> {
 async function install(emu: Emu, options: ConsentOptions = {}): Promise<Json> {
   const code = await issueCode(emu, options);
   const redirect = options.redirectUri ?? REDIRECT;
-  const body = await exchange(emu, { code, ...credentials(options.app), ...(redirect ? { redirect_uri: redirect } : {}) });
+  const body = await exchange(emu, {
+    code,
+    ...credentials(options.app),
+    ...(redirect ? { redirect_uri: redirect } : {}),
+  });
   assert.equal(body.ok, true, JSON.stringify(body));
   return body;
 }
@@ -132,8 +163,14 @@ describe('consent page GET /oauth/v2/authorize', () => {
       [{ client_id: APP.clientId, scope: 'incoming webhook!', redirect_uri: REDIRECT }, 'invalid_scope'],
       [{ client_id: APP.clientId, scope: 'incoming-webhook' }, 'missing_redirect_uri'],
       [{ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'javascript:alert(1)' }, 'bad_redirect_uri'],
-      [{ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost/cb#frag' }, 'bad_redirect_uri'],
-      [{ client_id: CONFIGURED.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost:9999/other' }, 'bad_redirect_uri'],
+      [
+        { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost/cb#frag' },
+        'bad_redirect_uri',
+      ],
+      [
+        { client_id: CONFIGURED.clientId, scope: 'incoming-webhook', redirect_uri: 'http://localhost:9999/other' },
+        'bad_redirect_uri',
+      ],
     ];
     for (const [params, code] of cases) {
       const res = await fetch(authorizeUrl(emu, params));
@@ -148,11 +185,22 @@ describe('consent page GET /oauth/v2/authorize', () => {
 
   test('without a team shows a workspace picker whose links add team=T… and drop unknown params', async (t) => {
     const emu = await startEmulator(t);
-    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, state: 's1', granular_bot_scope: '1' }));
+    const res = await fetch(
+      authorizeUrl(emu, {
+        client_id: APP.clientId,
+        scope: 'incoming-webhook',
+        redirect_uri: REDIRECT,
+        state: 's1',
+        granular_bot_scope: '1',
+      }),
+    );
     assert.equal(res.status, 200);
     const html = await res.text();
     const links = [...html.matchAll(/<a href="([^"]+)" data-team="(T[A-Z0-9]+)">/g)];
-    assert.deepEqual(links.map((m) => m[2]), ['T0ACME0001', 'T0GLOBEX01', 'T0SCRIPT01']);
+    assert.deepEqual(
+      links.map((m) => m[2]),
+      ['T0ACME0001', 'T0GLOBEX01', 'T0SCRIPT01'],
+    );
     const query = new URLSearchParams(links[0]![1]!.replaceAll('&amp;', '&').slice(1));
     assert.equal(query.get('team'), 'T0ACME0001');
     assert.equal(query.get('redirect_uri'), REDIRECT);
@@ -161,24 +209,47 @@ describe('consent page GET /oauth/v2/authorize', () => {
     // Workspace names are escaped, never raw markup.
     assert.ok(!html.includes('<script>'));
     assert.match(html, /&lt;script&gt;alert\(&quot;ws&quot;\)&lt;\/script&gt; &amp; Co/);
-    const unknownTeam = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0NOPE0001' }))).text();
+    const unknownTeam = await (
+      await fetch(
+        authorizeUrl(emu, {
+          client_id: APP.clientId,
+          scope: 'incoming-webhook',
+          redirect_uri: REDIRECT,
+          team: 'T0NOPE0001',
+        }),
+      )
+    ).text();
     assert.match(unknownTeam, /id="unknown-team"/);
     assert.match(unknownTeam, /data-team="T0ACME0001"/);
   });
 
   test('with a known team shows the channel step carrying the original params, without scripts', async (t) => {
     const emu = await startEmulator(t);
-    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, state: 'a"b<c', team: 'T0GLOBEX01' }));
+    const res = await fetch(
+      authorizeUrl(emu, {
+        client_id: APP.clientId,
+        scope: 'incoming-webhook',
+        redirect_uri: REDIRECT,
+        state: 'a"b<c',
+        team: 'T0GLOBEX01',
+      }),
+    );
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
     assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     const html = await res.text();
     assert.match(html, /<form method="post"/);
     assert.match(html, /<input type="hidden" name="state" value="a&quot;b&lt;c">/);
-    assert.match(html, /<input type="hidden" name="redirect_uri" value="http:\/\/localhost:9999\/slack\/callback\?from=test">/);
+    assert.match(
+      html,
+      /<input type="hidden" name="redirect_uri" value="http:\/\/localhost:9999\/slack\/callback\?from=test">/,
+    );
     assert.match(html, /<input type="hidden" name="team" value="T0GLOBEX01">/);
     assert.match(html, /<select name="channel" id="channel">/);
-    assert.deepEqual([...html.matchAll(/<option value="(C[A-Z0-9]+)"/g)].map((m) => m[1]), ['C0GLOBEX01', 'C0GLOBEX02', 'C0GLOBEX03']);
+    assert.deepEqual(
+      [...html.matchAll(/<option value="(C[A-Z0-9]+)"/g)].map((m) => m[1]),
+      ['C0GLOBEX01', 'C0GLOBEX02', 'C0GLOBEX03'],
+    );
     assert.match(html, /id="new_channel"/);
     assert.match(html, /<button type="submit" name="action" value="allow" id="allow">Allow<\/button>/);
     assert.match(html, /<button type="submit" name="action" value="cancel" id="cancel">Cancel<\/button>/);
@@ -187,7 +258,11 @@ describe('consent page GET /oauth/v2/authorize', () => {
 
   test('shows no channel picker when incoming-webhook is not requested', async (t) => {
     const emu = await startEmulator(t);
-    const html = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'chat:write', redirect_uri: REDIRECT, team: 'T0ACME0001' }))).text();
+    const html = await (
+      await fetch(
+        authorizeUrl(emu, { client_id: APP.clientId, scope: 'chat:write', redirect_uri: REDIRECT, team: 'T0ACME0001' }),
+      )
+    ).text();
     assert.match(html, /id="allow"/);
     assert.ok(!html.includes('id="channel"'));
   });
@@ -248,7 +323,10 @@ describe('consent page POST /oauth/v2/authorize', () => {
     assert.equal(body.incoming_webhook.channel, '#ops-alerts_2');
     assert.match(body.incoming_webhook.channel_id, /^C[A-Z0-9]+$/);
     const acme = emu.emulator.workspaces().find((ws) => ws.id === 'T0ACME0001')!;
-    assert.deepEqual(acme.channels.find((c) => c.name === 'ops-alerts_2'), { id: body.incoming_webhook.channel_id, name: 'ops-alerts_2' });
+    assert.deepEqual(
+      acme.channels.find((c) => c.name === 'ops-alerts_2'),
+      { id: body.incoming_webhook.channel_id, name: 'ops-alerts_2' },
+    );
   });
 });
 
@@ -275,10 +353,15 @@ describe('oauth.v2.access', () => {
     assert.deepEqual(user, { id: 'U0ACME0001' });
     assert.equal(hook.channel, '#alerts');
     assert.equal(hook.channel_id, 'C0ACME0002');
-    const url = new RegExp(`^${emu.base.replaceAll('.', '\\.')}/services/T0ACME0001/(B[A-Z0-9]+)/[A-Za-z0-9]{24}$`).exec(hook.url);
+    const url = new RegExp(
+      `^${emu.base.replaceAll('.', '\\.')}/services/T0ACME0001/(B[A-Z0-9]+)/[A-Za-z0-9]{24}$`,
+    ).exec(hook.url);
     assert.ok(url, hook.url);
     assert.equal(hook.configuration_url, `${emu.base}/services/${url[1]}`);
-    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.url, w.channelId, w.channelName, w.active]), [[hook.url, 'C0ACME0002', 'alerts', true]]);
+    assert.deepEqual(
+      emu.emulator.webhooks().map((w) => [w.url, w.channelId, w.channelName, w.active]),
+      [[hook.url, 'C0ACME0002', 'alerts', true]],
+    );
   });
 
   test('takes client credentials from HTTP Basic auth', async (t) => {
@@ -289,13 +372,19 @@ describe('oauth.v2.access', () => {
     assert.equal(body.ok, true);
     assert.equal(body.team.id, 'T0ACME0001');
     const wrong = `Basic ${Buffer.from(`${APP.clientId}:nope`).toString('base64')}`;
-    assert.deepEqual(await exchange(emu, { code: await issueCode(emu), redirect_uri: REDIRECT }, { authorization: wrong }), { ok: false, error: 'bad_client_secret' });
+    assert.deepEqual(
+      await exchange(emu, { code: await issueCode(emu), redirect_uri: REDIRECT }, { authorization: wrong }),
+      { ok: false, error: 'bad_client_secret' },
+    );
   });
 
   test('accepts a JSON body', async (t) => {
     const emu = await startEmulator(t);
     const code = await issueCode(emu);
-    const res = await postJson(`${emu.base}/api/oauth.v2.access`, JSON.stringify({ code, redirect_uri: REDIRECT, ...credentials() }));
+    const res = await postJson(
+      `${emu.base}/api/oauth.v2.access`,
+      JSON.stringify({ code, redirect_uri: REDIRECT, ...credentials() }),
+    );
     const body = (await res.json()) as Json;
     assert.equal(body.ok, true);
     assert.ok(body.incoming_webhook.url);
@@ -308,7 +397,9 @@ describe('oauth.v2.access', () => {
     form.set('client_id', APP.clientId);
     form.set('client_secret', APP.clientSecret);
     form.set('redirect_uri', REDIRECT);
-    const body = (await (await fetch(`${emu.base}/api/oauth.v2.access`, { method: 'POST', body: form })).json()) as Json;
+    const body = (await (
+      await fetch(`${emu.base}/api/oauth.v2.access`, { method: 'POST', body: form })
+    ).json()) as Json;
     assert.equal(body.ok, true);
 
     // A hand-written body with a quoted boundary and a file part, which is ignored.
@@ -322,7 +413,11 @@ describe('oauth.v2.access', () => {
     const raw = `${parts.join('')}--xYz\r\nContent-Disposition: form-data; name="code"; filename="c.txt"\r\nContent-Type: text/plain\r\n\r\nnot-the-code\r\n--xYz--\r\n`;
     const res = await postJson(`${emu.base}/api/oauth.v2.access`, raw, 'multipart/form-data; boundary="xYz"');
     assert.equal(((await res.json()) as Json).ok, true);
-    const broken = await postJson(`${emu.base}/api/oauth.v2.access`, '--xYz\r\nnonsense', 'multipart/form-data; boundary=xYz');
+    const broken = await postJson(
+      `${emu.base}/api/oauth.v2.access`,
+      '--xYz\r\nnonsense',
+      'multipart/form-data; boundary=xYz',
+    );
     assert.deepEqual(await broken.json(), { ok: false, error: 'invalid_form_data' });
   });
 
@@ -337,9 +432,18 @@ describe('oauth.v2.access', () => {
     const emu = await startEmulator(t);
     const code = await issueCode(emu);
     assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT }), { ok: false, error: 'invalid_client_id' });
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: 'nope', client_secret: 'x' }), { ok: false, error: 'invalid_client_id' });
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: APP.clientId }), { ok: false, error: 'bad_client_secret' });
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials(), client_secret: 'wrong' }), { ok: false, error: 'bad_client_secret' });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: 'nope', client_secret: 'x' }), {
+      ok: false,
+      error: 'invalid_client_id',
+    });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, client_id: APP.clientId }), {
+      ok: false,
+      error: 'bad_client_secret',
+    });
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials(), client_secret: 'wrong' }), {
+      ok: false,
+      error: 'bad_client_secret',
+    });
     assert.equal((await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() })).ok, true);
   });
 
@@ -358,20 +462,37 @@ describe('oauth.v2.access', () => {
 
     const foreign = await issueCode(emu);
     assert.deepEqual(await exchange(emu, { code: foreign, redirect_uri: REDIRECT, ...credentials(OTHER) }), invalid);
-    assert.deepEqual(await exchange(emu, { code: foreign, redirect_uri: REDIRECT, ...credentials() }), invalid, 'the failed attempt consumed it');
+    assert.deepEqual(
+      await exchange(emu, { code: foreign, redirect_uri: REDIRECT, ...credentials() }),
+      invalid,
+      'the failed attempt consumed it',
+    );
 
     const fresh = await issueCode(emu);
     emu.clock.now += CODE_TTL_MS - 1000;
-    assert.equal((await exchange(emu, { code: fresh, redirect_uri: REDIRECT, ...credentials() })).ok, true, 'still valid just before 10 minutes');
+    assert.equal(
+      (await exchange(emu, { code: fresh, redirect_uri: REDIRECT, ...credentials() })).ok,
+      true,
+      'still valid just before 10 minutes',
+    );
   });
 
   test('answers bad_redirect_uri when redirect_uri differs from the authorize one, and consumes the code', async (t) => {
     const emu = await startEmulator(t);
     const code = await issueCode(emu);
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack/callback', ...credentials() }), { ok: false, error: 'bad_redirect_uri' });
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() }), { ok: false, error: 'invalid_code' });
+    assert.deepEqual(
+      await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack/callback', ...credentials() }),
+      { ok: false, error: 'bad_redirect_uri' },
+    );
+    assert.deepEqual(await exchange(emu, { code, redirect_uri: REDIRECT, ...credentials() }), {
+      ok: false,
+      error: 'invalid_code',
+    });
     const missing = await issueCode(emu);
-    assert.deepEqual(await exchange(emu, { code: missing, ...credentials() }), { ok: false, error: 'bad_redirect_uri' });
+    assert.deepEqual(await exchange(emu, { code: missing, ...credentials() }), {
+      ok: false,
+      error: 'bad_redirect_uri',
+    });
   });
 
   test('uses the first configured Redirect URL when none was sent, and then refuses one at exchange', async (t) => {
@@ -381,11 +502,17 @@ describe('oauth.v2.access', () => {
     const location = new URL(res.headers.get('location')!);
     assert.equal(`${location.origin}${location.pathname}`, 'http://localhost:9999/slack');
     const code = location.searchParams.get('code')!;
-    assert.deepEqual(await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack', ...credentials(CONFIGURED) }), { ok: false, error: 'bad_redirect_uri' });
+    assert.deepEqual(
+      await exchange(emu, { code, redirect_uri: 'http://localhost:9999/slack', ...credentials(CONFIGURED) }),
+      { ok: false, error: 'bad_redirect_uri' },
+    );
     const second = await issueCode(emu, { app: CONFIGURED, redirectUri: '' });
     assert.equal((await exchange(emu, { code: second, ...credentials(CONFIGURED) })).ok, true);
     // A subdirectory of a configured Redirect URL is allowed, like on Slack.
-    assert.equal((await consent(emu, { app: CONFIGURED, redirectUri: 'http://localhost:9999/slack/sub/dir' })).status, 302);
+    assert.equal(
+      (await consent(emu, { app: CONFIGURED, redirectUri: 'http://localhost:9999/slack/sub/dir' })).status,
+      302,
+    );
   });
 
   test('returns no incoming_webhook when the incoming-webhook scope was not requested', async (t) => {
@@ -408,8 +535,17 @@ describe('oauth.v2.access', () => {
     assert.equal(second.scope, 'incoming-webhook,chat:write');
     await expectPlain(await postJson(first.incoming_webhook.url, '{"text":"one"}'), 200, 'ok');
     await expectPlain(await postJson(second.incoming_webhook.url, '{"text":"two"}'), 200, 'ok');
-    assert.deepEqual(emu.emulator.messages().map((m) => [m.channelId, m.text]), [['C0ACME0002', 'one'], ['C0ACME0003', 'two']]);
-    assert.deepEqual(emu.emulator.messages('C0ACME0003').map((m) => m.text), ['two']);
+    assert.deepEqual(
+      emu.emulator.messages().map((m) => [m.channelId, m.text]),
+      [
+        ['C0ACME0002', 'one'],
+        ['C0ACME0003', 'two'],
+      ],
+    );
+    assert.deepEqual(
+      emu.emulator.messages('C0ACME0003').map((m) => m.text),
+      ['two'],
+    );
     const other = await install(emu, { app: OTHER });
     assert.notEqual(other.access_token, first.access_token, 'bot tokens are per app');
   });
@@ -420,10 +556,25 @@ describe('incoming webhooks', () => {
     const emu = await startEmulator(t);
     const { incoming_webhook: hook } = await install(emu);
     await expectPlain(await postJson(hook.url, JSON.stringify({ text: 'hello', unfurl_links: false })), 200, 'ok');
-    await expectPlain(await postJson(hook.url, `payload=${encodeURIComponent('{"text":"from form"}')}`, 'application/x-www-form-urlencoded'), 200, 'ok');
-    await expectPlain(await postJson(hook.url, '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"b"}}]}'), 200, 'ok');
+    await expectPlain(
+      await postJson(
+        hook.url,
+        `payload=${encodeURIComponent('{"text":"from form"}')}`,
+        'application/x-www-form-urlencoded',
+      ),
+      200,
+      'ok',
+    );
+    await expectPlain(
+      await postJson(hook.url, '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"b"}}]}'),
+      200,
+      'ok',
+    );
     const messages = emu.emulator.messages('C0ACME0002');
-    assert.deepEqual(messages.map((m) => m.text), ['hello', 'from form', '']);
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['hello', 'from form', ''],
+    );
     assert.equal(messages[0]!.teamId, 'T0ACME0001');
     assert.equal(messages[0]!.channelName, 'alerts');
     assert.deepEqual(messages[0]!.payload, { text: 'hello', unfurl_links: false });
@@ -455,18 +606,39 @@ describe('incoming webhooks', () => {
     assert.equal(team, 'T0ACME0001');
     const wrongSecret = `${emu.base}/services/${team}/${service}/${secret!.slice(0, -1)}${secret!.endsWith('a') ? 'b' : 'a'}`;
     await expectPlain(await postJson(wrongSecret, '{"text":"x"}'), 404, 'no_service');
-    await expectPlain(await postJson(`${emu.base}/services/${team}/B0NOPE0001/${secret}`, '{"text":"x"}'), 404, 'no_service');
-    await expectPlain(await postJson(`${emu.base}/services/T0GLOBEX01/${service}/${secret}`, '{"text":"x"}'), 404, 'no_service');
-    await expectPlain(await postJson(`${emu.base}/services/T0NOPE0001/${service}/${secret}`, '{"text":"x"}'), 404, 'no_team');
+    await expectPlain(
+      await postJson(`${emu.base}/services/${team}/B0NOPE0001/${secret}`, '{"text":"x"}'),
+      404,
+      'no_service',
+    );
+    await expectPlain(
+      await postJson(`${emu.base}/services/T0GLOBEX01/${service}/${secret}`, '{"text":"x"}'),
+      404,
+      'no_service',
+    );
+    await expectPlain(
+      await postJson(`${emu.base}/services/T0NOPE0001/${service}/${secret}`, '{"text":"x"}'),
+      404,
+      'no_team',
+    );
     // The URL is checked before the payload, as on Slack.
     await expectPlain(await postJson(wrongSecret, '{}'), 404, 'no_service');
 
     assert.equal(emu.emulator.killWebhook(hook.url), true);
     await expectPlain(await postJson(hook.url, '{"text":"x"}'), 404, 'no_service');
-    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.channelId, w.active]), [['C0ACME0002', false], ['C0ACME0001', true]]);
+    assert.deepEqual(
+      emu.emulator.webhooks().map((w) => [w.channelId, w.active]),
+      [
+        ['C0ACME0002', false],
+        ['C0ACME0001', true],
+      ],
+    );
     await expectPlain(await postJson(kept.url, '{"text":"still here"}'), 200, 'ok');
     assert.equal(emu.emulator.killWebhook(wrongSecret), false);
-    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['still here']);
+    assert.deepEqual(
+      emu.emulator.messages().map((m) => m.text),
+      ['still here'],
+    );
   });
 
   test('have a configuration page that never shows the secret URL', async (t) => {
@@ -488,7 +660,10 @@ describe('auth.test and other Web API methods', () => {
   test('auth.test answers for a bot token from the Bearer header or the token field', async (t) => {
     const emu = await startEmulator(t);
     const installed = await install(emu, { team: 'T0GLOBEX01', channel: 'C0GLOBEX01' });
-    const res = await fetch(`${emu.base}/api/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${installed.access_token}` } });
+    const res = await fetch(`${emu.base}/api/auth.test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${installed.access_token}` },
+    });
     const body = (await res.json()) as Json;
     assert.equal(body.ok, true);
     assert.equal(body.team, 'Globex');
@@ -500,17 +675,33 @@ describe('auth.test and other Web API methods', () => {
     const viaField = await exchangeLike(emu, 'auth.test', { token: installed.access_token });
     assert.equal(viaField.bot_id, body.bot_id);
     assert.deepEqual(await exchangeLike(emu, 'auth.test', {}), { ok: false, error: 'not_authed' });
-    assert.deepEqual(await exchangeLike(emu, 'auth.test', { token: 'xoxb-1-2-nope' }), { ok: false, error: 'invalid_auth' });
+    assert.deepEqual(await exchangeLike(emu, 'auth.test', { token: 'xoxb-1-2-nope' }), {
+      ok: false,
+      error: 'invalid_auth',
+    });
   });
 
   test('unknown methods, wrong HTTP methods and unreadable bodies get Slack-style answers, never a 500', async (t) => {
     const emu = await startEmulator(t);
-    assert.deepEqual(await exchangeLike(emu, 'chat.postMessage', {}), { ok: false, error: 'unknown_method', req_method: 'chat.postMessage' });
+    assert.deepEqual(await exchangeLike(emu, 'chat.postMessage', {}), {
+      ok: false,
+      error: 'unknown_method',
+      req_method: 'chat.postMessage',
+    });
     const put = await fetch(`${emu.base}/api/oauth.v2.access`, { method: 'PUT' });
     assert.equal(put.status, 405);
-    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '{"code":')).json(), { ok: false, error: 'invalid_json' });
-    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '[]')).json(), { ok: false, error: 'json_not_object' });
-    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, 'x', 'text/csv')).json(), { ok: false, error: 'invalid_post_type' });
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '{"code":')).json(), {
+      ok: false,
+      error: 'invalid_json',
+    });
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, '[]')).json(), {
+      ok: false,
+      error: 'json_not_object',
+    });
+    assert.deepEqual(await (await postJson(`${emu.base}/api/oauth.v2.access`, 'x', 'text/csv')).json(), {
+      ok: false,
+      error: 'invalid_post_type',
+    });
     const malformedType = await postJson(`${emu.base}/api/oauth.v2.access`, 'x', 'nonsense/');
     assert.equal(malformedType.status, 415);
     assert.equal(malformedType.headers.get('content-type'), 'text/plain; charset=utf-8');
@@ -565,9 +756,18 @@ describe('encapsulation', () => {
     assert.equal(server.hasReplyDecorator('emulatorView'), false);
     const echo = await server.inject({ method: 'POST', url: '/echo', payload: { a: 1 } });
     assert.deepEqual(echo.json(), { body: { a: 1 } });
-    const badJson = await server.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{' });
+    const badJson = await server.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{',
+    });
     assert.equal(badJson.statusCode, 400);
-    assert.equal(badJson.headers['content-type'], 'application/json; charset=utf-8', 'parent keeps its own error handler');
+    assert.equal(
+      badJson.headers['content-type'],
+      'application/json; charset=utf-8',
+      'parent keeps its own error handler',
+    );
     assert.equal((await server.inject({ url: '/_emulator/' })).statusCode, 200);
   });
 });
@@ -578,7 +778,14 @@ const CSP_TAIL = "; base-uri 'none'; frame-ancestors 'none'";
 describe('content security policy and stylesheet', () => {
   test('pages allow no inline style or script, link the stylesheet, and the consent form may redirect to the app', async (t) => {
     const emu = await startEmulator(t);
-    const res = await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0ACME0001' }));
+    const res = await fetch(
+      authorizeUrl(emu, {
+        client_id: APP.clientId,
+        scope: 'incoming-webhook',
+        redirect_uri: REDIRECT,
+        team: 'T0ACME0001',
+      }),
+    );
     const csp = res.headers.get('content-security-policy') ?? '';
     // Chromium checks form-action on the redirect after the submit too, so the redirect_uri's origin is listed.
     assert.equal(csp, `${CSP_BASE} http://localhost:9999${CSP_TAIL}`);
@@ -595,12 +802,18 @@ describe('content security policy and stylesheet', () => {
     assert.match(await css.text(), /\.banner \{/);
 
     // Pages without a form, and the app's configured Redirect URL when none is sent.
-    for (const url of [emu.base, `${emu.base}/services/B0NOPE0001`, authorizeUrl(emu, { client_id: APP.clientId, scope: 'x', redirect_uri: REDIRECT })]) {
+    for (const url of [
+      emu.base,
+      `${emu.base}/services/B0NOPE0001`,
+      authorizeUrl(emu, { client_id: APP.clientId, scope: 'x', redirect_uri: REDIRECT }),
+    ]) {
       const page = await fetch(url);
       assert.equal(page.headers.get('content-security-policy'), `${CSP_BASE}${CSP_TAIL}`, url);
       assert.match(await page.text(), /href="\/_emulator\/assets\/emulator\.css"/);
     }
-    const configured = await fetch(authorizeUrl(emu, { client_id: CONFIGURED.clientId, scope: 'incoming-webhook', team: 'T0ACME0001' }));
+    const configured = await fetch(
+      authorizeUrl(emu, { client_id: CONFIGURED.clientId, scope: 'incoming-webhook', team: 'T0ACME0001' }),
+    );
     assert.equal(configured.headers.get('content-security-policy'), `${CSP_BASE} http://localhost:9999${CSP_TAIL}`);
   });
 
@@ -609,12 +822,19 @@ describe('content security policy and stylesheet', () => {
     const server = Fastify();
     t.after(() => server.close());
     // A parent app's policy, as the main app's security plugin sets it on every answer.
-    server.addHook('onRequest', async (_request, reply) => { reply.header('content-security-policy', "default-src 'self'; form-action 'self'"); });
+    server.addHook('onRequest', async (_request, reply) => {
+      reply.header('content-security-policy', "default-src 'self'; form-action 'self'");
+    });
     server.get('/', async () => 'main app');
     await server.register(emulatorPlugin, { emulator, prefix: '/slack-emu' });
     const main = await server.inject({ url: '/' });
     assert.match(String(main.headers['content-security-policy']), /form-action 'self'(;|$)/);
-    const query = new URLSearchParams({ client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: 'https://app.example/cb', team: 'T0ACME0001' });
+    const query = new URLSearchParams({
+      client_id: APP.clientId,
+      scope: 'incoming-webhook',
+      redirect_uri: 'https://app.example/cb',
+      team: 'T0ACME0001',
+    });
     const consentPage = await server.inject({ url: `/slack-emu/oauth/v2/authorize?${query.toString()}` });
     assert.equal(consentPage.headers['content-security-policy'], `${CSP_BASE} https://app.example${CSP_TAIL}`);
     assert.match(consentPage.body, /<link rel="stylesheet" href="\/slack-emu\/assets\/emulator\.css">/);
@@ -663,7 +883,11 @@ describe('fault injection', () => {
     const emu = await startEmulator(t);
     const code = await issueCode(emu);
     emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 503 }, 2);
-    emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 500, body: '{"ok":false,"error":"internal_error"}' });
+    emu.emulator.failNext('oauth.v2.access', {
+      kind: 'status',
+      status: 500,
+      body: '{"ok":false,"error":"internal_error"}',
+    });
     for (let i = 0; i < 2; i++) {
       const res = await exchangeRes(emu, code);
       assert.equal(res.status, 503);
@@ -701,7 +925,11 @@ describe('fault injection', () => {
     emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 300 });
     await assert.rejects(exchangeRes(emu, late, { signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' });
     for (let i = 0; i < 100 && emu.emulator.webhooks().length < 2; i++) await sleep(20);
-    assert.deepEqual(emu.emulator.webhooks().map((w) => w.channelId), ['C0ACME0002', 'C0ACME0003'], 'Slack still installed');
+    assert.deepEqual(
+      emu.emulator.webhooks().map((w) => w.channelId),
+      ['C0ACME0002', 'C0ACME0003'],
+      'Slack still installed',
+    );
     assert.deepEqual(await (await exchangeRes(emu, late)).json(), { ok: false, error: 'invalid_code' });
   });
 
@@ -717,22 +945,26 @@ describe('fault injection', () => {
     assert.equal(((await (await authTest()).json()) as Json).ok, true);
   });
 
-  test('server.close() returns promptly with a hung request and a long delay in flight', { timeout: 5000 }, async (t) => {
-    // Default close options on purpose: only the emulator's own preClose hook can end these requests.
-    const emu = await startEmulator(t);
-    emu.emulator.failNext('auth.test', { kind: 'hang' });
-    const hung = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
-    await faultsTaken(emu);
-    emu.emulator.failNext('auth.test', { kind: 'delay', ms: 60_000 });
-    const delayed = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
-    await faultsTaken(emu);
-    const started = performance.now();
-    await emu.server.close();
-    assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`);
-    await assert.rejects(hung, TypeError);
-    // The delayed request is answered at once on shutdown rather than dropped.
-    assert.deepEqual(await (await delayed).json(), { ok: false, error: 'not_authed' });
-  });
+  test(
+    'server.close() returns promptly with a hung request and a long delay in flight',
+    { timeout: 5000 },
+    async (t) => {
+      // Default close options on purpose: only the emulator's own preClose hook can end these requests.
+      const emu = await startEmulator(t);
+      emu.emulator.failNext('auth.test', { kind: 'hang' });
+      const hung = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
+      await faultsTaken(emu);
+      emu.emulator.failNext('auth.test', { kind: 'delay', ms: 60_000 });
+      const delayed = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
+      await faultsTaken(emu);
+      const started = performance.now();
+      await emu.server.close();
+      assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`);
+      await assert.rejects(hung, TypeError);
+      // The delayed request is answered at once on shutdown rather than dropped.
+      assert.deepEqual(await (await delayed).json(), { ok: false, error: 'not_authed' });
+    },
+  );
 
   test('reset drops the connection without an answer; webhook faults apply to POST /services/…', async (t) => {
     const emu = await startEmulator(t);
@@ -744,7 +976,10 @@ describe('fault injection', () => {
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '2');
     await expectPlain(await postJson(hook.url, '{"text":"delivered"}'), 200, 'ok');
-    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['delivered']);
+    assert.deepEqual(
+      emu.emulator.messages().map((m) => m.text),
+      ['delivered'],
+    );
 
     emu.emulator.failNext('oauth.v2.access', { kind: 'reset' });
     const code = await issueCode(emu);
@@ -776,9 +1011,15 @@ describe('fault injection', () => {
   test('POST and DELETE /control/faults queue and clear faults over HTTP, validating strictly', async (t) => {
     const emu = await startEmulator(t);
     const control = `${emu.base}/control/faults`;
-    const queued = await postJson(control, JSON.stringify({ method: 'oauth.v2.access', fault: { kind: 'status', status: 503, retryAfter: 5 }, times: 2 }));
+    const queued = await postJson(
+      control,
+      JSON.stringify({ method: 'oauth.v2.access', fault: { kind: 'status', status: 503, retryAfter: 5 }, times: 2 }),
+    );
     assert.equal(queued.status, 204);
-    assert.equal((await postJson(control, JSON.stringify({ method: 'webhook', fault: { kind: 'delay', ms: 10 } }))).status, 204);
+    assert.equal(
+      (await postJson(control, JSON.stringify({ method: 'webhook', fault: { kind: 'delay', ms: 10 } }))).status,
+      204,
+    );
     assert.deepEqual(emu.emulator.pendingFaults(), [
       { method: 'oauth.v2.access', fault: { kind: 'status', status: 503, retryAfter: 5 }, times: 2 },
       { method: 'webhook', fault: { kind: 'delay', ms: 10 }, times: 1 },
@@ -853,8 +1094,14 @@ async function startReceiver(t: TestContext, status = 200): Promise<{ url: strin
 function signatureValid(secret: string, received: Received): boolean {
   const timestamp = received.headers['x-slack-request-timestamp'];
   const signature = received.headers['x-slack-signature'];
-  const expected = `v0=${createHmac('sha256', secret).update(`v0:${String(timestamp)}:${received.raw}`).digest('hex')}`;
-  return typeof signature === 'string' && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+  const expected = `v0=${createHmac('sha256', secret)
+    .update(`v0:${String(timestamp)}:${received.raw}`)
+    .digest('hex')}`;
+  return (
+    typeof signature === 'string' &&
+    signature.length === expected.length &&
+    timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+  );
 }
 
 function authTestWith(emu: Emu, token: string): Promise<Json> {
@@ -896,14 +1143,27 @@ describe('events: request signing and delivery', () => {
       type: 'event_callback',
       event_time: 1_700_000_000,
     });
-    assert.deepEqual(Object.keys(got.json), ['token', 'team_id', 'api_app_id', 'event', 'type', 'event_id', 'event_time']);
+    assert.deepEqual(Object.keys(got.json), [
+      'token',
+      'team_id',
+      'api_app_id',
+      'event',
+      'type',
+      'event_id',
+      'event_time',
+    ]);
   });
 
   test('sendEvent can forge a timestamp or a secret, and envelopes can be Enterprise Grid ones', async (t) => {
     const emu = await startEmulator(t);
     const receiver = await startReceiver(t);
     emu.emulator.setEventsUrl(APP.clientId, receiver.url);
-    const grid = emu.emulator.eventCallback('T0ACME0001', APP.appId, { type: 'app_uninstalled' }, { enterpriseId: 'E0GRID0001', isEnterpriseInstall: true });
+    const grid = emu.emulator.eventCallback(
+      'T0ACME0001',
+      APP.appId,
+      { type: 'app_uninstalled' },
+      { enterpriseId: 'E0GRID0001', isEnterpriseInstall: true },
+    );
     assert.equal(grid.enterprise_id, 'E0GRID0001');
     assert.equal(grid.is_enterprise_install, true);
     await emu.emulator.sendEvent(APP.appId, grid, { timestamp: 1531420618, signingSecret: 'not-the-secret' });
@@ -923,26 +1183,48 @@ describe('events: request signing and delivery', () => {
     assert.equal(challenge.token, 'vErIfIcAtIoNtOkEn');
     assert.match(challenge.challenge, /^[A-Za-z0-9]{52}$/);
     assert.deepEqual(await emu.emulator.sendEvent(APP.appId, challenge), { status: 200, body: challenge.challenge });
-    assert.deepEqual(emu.emulator.urlVerification(APP.appId, 'fixed'), { token: 'vErIfIcAtIoNtOkEn', challenge: 'fixed', type: 'url_verification' });
+    assert.deepEqual(emu.emulator.urlVerification(APP.appId, 'fixed'), {
+      token: 'vErIfIcAtIoNtOkEn',
+      challenge: 'fixed',
+      type: 'url_verification',
+    });
     assert.ok(signatureValid(SIGNING_SECRET, receiver.received[0]!));
   });
 
   test('apps take signingSecret and eventsUrl in the constructor (as demo mode does); bad ones and unknown apps are refused', async (t) => {
     const receiver = await startReceiver(t);
-    const emulator = new SlackEmulator({ apps: [{ ...OTHER, signingSecret: 'demo-secret', eventsUrl: receiver.url }], publicUrl: 'http://localhost/_emulator' });
+    const emulator = new SlackEmulator({
+      apps: [{ ...OTHER, signingSecret: 'demo-secret', eventsUrl: receiver.url }],
+      publicUrl: 'http://localhost/_emulator',
+    });
     assert.equal((await emulator.sendEvent(OTHER.appId, emulator.urlVerification(OTHER.appId, 'c'))).body, 'c');
     assert.ok(signatureValid('demo-secret', receiver.received[0]!));
     // Without one, an app gets a random secret shaped like Slack's.
-    assert.match(new SlackEmulator({ apps: [OTHER], publicUrl: 'http://x' }).app(OTHER.clientId)!.signingSecret, /^[0-9a-f]{32}$/);
+    assert.match(
+      new SlackEmulator({ apps: [OTHER], publicUrl: 'http://x' }).app(OTHER.clientId)!.signingSecret,
+      /^[0-9a-f]{32}$/,
+    );
 
-    assert.throws(() => new SlackEmulator({ apps: [{ ...OTHER, eventsUrl: 'ftp://x/events' }], publicUrl: 'http://x' }), TypeError);
+    assert.throws(
+      () => new SlackEmulator({ apps: [{ ...OTHER, eventsUrl: 'ftp://x/events' }], publicUrl: 'http://x' }),
+      TypeError,
+    );
     assert.throws(() => new SlackEmulator({ apps: [{ ...OTHER, signingSecret: '' }], publicUrl: 'http://x' }));
-    assert.throws(() => new SlackEmulator({ apps: [OTHER, { ...APP, appId: OTHER.appId }], publicUrl: 'http://x' }), /duplicate emulator app id/);
+    assert.throws(
+      () => new SlackEmulator({ apps: [OTHER, { ...APP, appId: OTHER.appId }], publicUrl: 'http://x' }),
+      /duplicate emulator app id/,
+    );
     assert.throws(() => emulator.setEventsUrl(OTHER.appId, 'not a url'), TypeError);
-    assert.throws(() => emulator.setEventsUrl('A0NOPE0001', receiver.url), { name: 'EmulatorError', code: 'unknown_app' });
+    assert.throws(() => emulator.setEventsUrl('A0NOPE0001', receiver.url), {
+      name: 'EmulatorError',
+      code: 'unknown_app',
+    });
     await assert.rejects(emulator.sendEvent('A0NOPE0001', {}), { code: 'unknown_app' });
     emulator.setEventsUrl(OTHER.appId, undefined);
-    await assert.rejects(emulator.sendEvent(OTHER.appId, {}), (error) => error instanceof EmulatorError && error.code === 'no_events_url');
+    await assert.rejects(
+      emulator.sendEvent(OTHER.appId, {}),
+      (error) => error instanceof EmulatorError && error.code === 'no_events_url',
+    );
   });
 
   test('sendEvent rejects with connection_failed when nothing listens at the events URL', async (t) => {
@@ -951,7 +1233,10 @@ describe('events: request signing and delivery', () => {
     const address = await gone.listen({ port: 0, host: '127.0.0.1' });
     await gone.close();
     emu.emulator.setEventsUrl(APP.appId, `${address}/slack/events`);
-    await assert.rejects(emu.emulator.sendEvent(APP.appId, {}), (error) => error instanceof EventDeliveryError && error.reason === 'connection_failed');
+    await assert.rejects(
+      emu.emulator.sendEvent(APP.appId, {}),
+      (error) => error instanceof EventDeliveryError && error.reason === 'connection_failed',
+    );
   });
 });
 
@@ -975,14 +1260,20 @@ describe('uninstall and token revocation', () => {
       { type: 'app_uninstalled', status: 200, retry: false },
       { type: 'tokens_revoked', status: 200, retry: false },
     ]);
-    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['app_uninstalled', 'tokens_revoked']);
+    assert.deepEqual(
+      receiver.received.map((r) => r.json.event.type),
+      ['app_uninstalled', 'tokens_revoked'],
+    );
     for (const r of receiver.received) {
       assert.ok(signatureValid(SIGNING_SECRET, r));
       assert.equal(r.json.type, 'event_callback');
       assert.equal(r.json.team_id, 'T0ACME0001');
       assert.equal(r.json.api_app_id, APP.appId);
     }
-    assert.deepEqual(receiver.received[1]!.json.event, { type: 'tokens_revoked', tokens: { oauth: ['U0ACME0001'], bot: [acme.bot_user_id] } });
+    assert.deepEqual(receiver.received[1]!.json.event, {
+      type: 'tokens_revoked',
+      tokens: { oauth: ['U0ACME0001'], bot: [acme.bot_user_id] },
+    });
 
     for (const hook of [acme.incoming_webhook, acme2.incoming_webhook]) {
       await expectPlain(await postJson(hook.url, '{"text":"after uninstall"}'), 404, 'no_service');
@@ -990,7 +1281,10 @@ describe('uninstall and token revocation', () => {
     }
     await expectPlain(await postJson(globex.incoming_webhook.url, '{"text":"globex"}'), 200, 'ok');
     await expectPlain(await postJson(other.incoming_webhook.url, '{"text":"other app"}'), 200, 'ok');
-    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['globex', 'other app']);
+    assert.deepEqual(
+      emu.emulator.messages().map((m) => m.text),
+      ['globex', 'other app'],
+    );
     assert.deepEqual(await authTestWith(emu, acme.access_token), { ok: false, error: 'token_revoked' });
     assert.equal((await authTestWith(emu, globex.access_token)).ok, true);
     assert.equal((await authTestWith(emu, other.access_token)).ok, true);
@@ -1020,8 +1314,17 @@ describe('uninstall and token revocation', () => {
     assert.equal(fourth!.json.event_id, second!.json.event_id);
     assert.notEqual(first!.json.event_id, second!.json.event_id);
     assert.equal(third!.raw, first!.raw);
-    assert.deepEqual([first, second].map((r) => r!.headers['x-slack-retry-num']), [undefined, undefined]);
-    assert.deepEqual([third, fourth].map((r) => [r!.headers['x-slack-retry-num'], r!.headers['x-slack-retry-reason']]), [['1', 'http_timeout'], ['1', 'http_timeout']]);
+    assert.deepEqual(
+      [first, second].map((r) => r!.headers['x-slack-retry-num']),
+      [undefined, undefined],
+    );
+    assert.deepEqual(
+      [third, fourth].map((r) => [r!.headers['x-slack-retry-num'], r!.headers['x-slack-retry-reason']]),
+      [
+        ['1', 'http_timeout'],
+        ['1', 'http_timeout'],
+      ],
+    );
     assert.ok(receiver.received.every((r) => signatureValid(SIGNING_SECRET, r)));
   });
 
@@ -1038,7 +1341,13 @@ describe('uninstall and token revocation', () => {
     await gone.close();
     emu.emulator.setEventsUrl(APP.appId, address);
     const globex = await emu.emulator.uninstall('T0GLOBEX01', APP.appId);
-    assert.deepEqual(globex.map((d) => [d.status, d.error]), [[0, 'connection_failed'], [0, 'connection_failed']]);
+    assert.deepEqual(
+      globex.map((d) => [d.status, d.error]),
+      [
+        [0, 'connection_failed'],
+        [0, 'connection_failed'],
+      ],
+    );
   });
 
   test('refuses unknown workspaces, unknown apps, apps not installed there and bad orders', async (t) => {
@@ -1046,28 +1355,43 @@ describe('uninstall and token revocation', () => {
     await assert.rejects(emu.emulator.uninstall('T0NOPE0001', APP.appId), { code: 'unknown_team' });
     await assert.rejects(emu.emulator.uninstall('T0ACME0001', 'A0NOPE0001'), { code: 'unknown_app' });
     await assert.rejects(emu.emulator.uninstall('T0SCRIPT01', APP.appId), { code: 'not_installed' });
-    await assert.rejects(emu.emulator.uninstall('T0ACME0001', APP.appId, { order: 'sideways' as 'revoked-first' }), { code: 'invalid_order' });
+    await assert.rejects(emu.emulator.uninstall('T0ACME0001', APP.appId, { order: 'sideways' as 'revoked-first' }), {
+      code: 'invalid_order',
+    });
   });
 
   test('revokeTokens sends only tokens_revoked; revoking the bot removes its webhooks, revoking users does not', async (t) => {
     const { emu, receiver, acme, globex } = await installed(t);
-    assert.deepEqual(await emu.emulator.revokeTokens('T0GLOBEX01', APP.appId, { userIds: ['U0GLOBEX01'] }), [{ type: 'tokens_revoked', status: 200, retry: false }]);
+    assert.deepEqual(await emu.emulator.revokeTokens('T0GLOBEX01', APP.appId, { userIds: ['U0GLOBEX01'] }), [
+      { type: 'tokens_revoked', status: 200, retry: false },
+    ]);
     assert.deepEqual(receiver.received[0]!.json.event.tokens, { oauth: ['U0GLOBEX01'], bot: [] });
     await expectPlain(await postJson(globex.incoming_webhook.url, '{"text":"still"}'), 200, 'ok');
     assert.equal((await authTestWith(emu, globex.access_token)).ok, true);
 
     await emu.emulator.revokeTokens('T0ACME0001', APP.appId, { bot: true });
-    assert.deepEqual(receiver.received[1]!.json.event, { type: 'tokens_revoked', tokens: { oauth: [], bot: [acme.bot_user_id] } });
-    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['tokens_revoked', 'tokens_revoked']);
+    assert.deepEqual(receiver.received[1]!.json.event, {
+      type: 'tokens_revoked',
+      tokens: { oauth: [], bot: [acme.bot_user_id] },
+    });
+    assert.deepEqual(
+      receiver.received.map((r) => r.json.event.type),
+      ['tokens_revoked', 'tokens_revoked'],
+    );
     await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
     assert.deepEqual(await authTestWith(emu, acme.access_token), { ok: false, error: 'token_revoked' });
 
     await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, { bot: true }), { code: 'token_revoked' });
-    await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, { userIds: ['U0NOPE0001'] }), { code: 'unknown_user' });
+    await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, { userIds: ['U0NOPE0001'] }), {
+      code: 'unknown_user',
+    });
     await assert.rejects(emu.emulator.revokeTokens('T0ACME0001', APP.appId, {}), { code: 'invalid_request' });
     // The installer's token is left, so the app is still installed; uninstalling revokes that one.
     await emu.emulator.uninstall('T0ACME0001', APP.appId);
-    assert.deepEqual(receiver.received.at(-1)!.json.event, { type: 'tokens_revoked', tokens: { oauth: ['U0ACME0001'], bot: [] } });
+    assert.deepEqual(receiver.received.at(-1)!.json.event, {
+      type: 'tokens_revoked',
+      tokens: { oauth: ['U0ACME0001'], bot: [] },
+    });
   });
 });
 
@@ -1089,7 +1413,10 @@ describe('dead webhooks', () => {
       await expectPlain(await postJson(hook.url, '{}'), status, reason);
       const info = emu.emulator.webhooks().at(-1)!;
       assert.deepEqual([info.active, info.error], [false, reason]);
-      assert.match(await (await fetch(hook.configuration_url)).text(), new RegExp(`id="webhook-error">${status} ${reason}<`));
+      assert.match(
+        await (await fetch(hook.configuration_url)).text(),
+        new RegExp(`id="webhook-error">${status} ${reason}<`),
+      );
     }
     const { incoming_webhook: plainKill } = await install(emu);
     emu.emulator.killWebhook(plainKill.url);
@@ -1103,7 +1430,10 @@ describe('dead webhooks', () => {
     const { incoming_webhook: hook } = await install(emu);
     await expectPlain(await postJson(hook.url, '{}'), 400, 'no_text');
     assert.deepEqual(emu.emulator.messages(), []);
-    assert.deepEqual(emu.emulator.webhooks().map((w) => [w.active, w.error]), [[true, undefined]]);
+    assert.deepEqual(
+      emu.emulator.webhooks().map((w) => [w.active, w.error]),
+      [[true, undefined]],
+    );
   });
 
   test('archiveChannel makes every webhook posting there answer 410 channel_is_archived, and consent stops offering it', async (t) => {
@@ -1119,16 +1449,31 @@ describe('dead webhooks', () => {
     }
     await expectPlain(await postJson(elsewhere.incoming_webhook.url, '{"text":"y"}'), 200, 'ok');
     assert.equal(emu.emulator.workspace('T0ACME0001')!.channels.find((c) => c.id === 'C0ACME0002')!.archived, true);
-    assert.match(await (await fetch(mine.incoming_webhook.configuration_url)).text(), /id="webhook-status">channel archived</);
+    assert.match(
+      await (await fetch(mine.incoming_webhook.configuration_url)).text(),
+      /id="webhook-status">channel archived</,
+    );
 
-    const page = await (await fetch(authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, team: 'T0ACME0001' }))).text();
+    const page = await (
+      await fetch(
+        authorizeUrl(emu, {
+          client_id: APP.clientId,
+          scope: 'incoming-webhook',
+          redirect_uri: REDIRECT,
+          team: 'T0ACME0001',
+        }),
+      )
+    ).text();
     assert.ok(!page.includes('value="C0ACME0002"'));
     assert.match(await (await consent(emu, { channel: 'C0ACME0002' })).text(), /id="error-code">invalid_channel</);
     assert.match(await (await consent(emu, { newChannel: 'alerts' })).text(), /id="error-code">name_taken</);
     // A webhook removed by an uninstall says so, even in an archived channel.
     await emu.emulator.uninstall('T0ACME0001', APP.appId);
     await expectPlain(await postJson(mine.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
-    assert.deepEqual(emu.emulator.messages().map((m) => m.text), ['y']);
+    assert.deepEqual(
+      emu.emulator.messages().map((m) => m.text),
+      ['y'],
+    );
   });
 });
 
@@ -1149,23 +1494,49 @@ describe('home page actions', () => {
 
     const before = await page(emu);
     assert.ok(!/<script/i.test(before));
-    assert.match(before, /<form method="post" action="\/_emulator\/workspaces\/T0ACME0001\/uninstall" class="action">\s*<input type="hidden" name="app_id" value="A0TEST0001">\s*<button type="submit" data-uninstall="T0ACME0001" data-app-id="A0TEST0001">Uninstall Webhook Installer from this workspace<\/button>/);
-    assert.match(before, /data-uninstall="T0ACME0001" data-app-id="A0OTHER001">Uninstall Other App from this workspace/);
+    assert.match(
+      before,
+      /<form method="post" action="\/_emulator\/workspaces\/T0ACME0001\/uninstall" class="action">\s*<input type="hidden" name="app_id" value="A0TEST0001">\s*<button type="submit" data-uninstall="T0ACME0001" data-app-id="A0TEST0001">Uninstall Webhook Installer from this workspace<\/button>/,
+    );
+    assert.match(
+      before,
+      /data-uninstall="T0ACME0001" data-app-id="A0OTHER001">Uninstall Other App from this workspace/,
+    );
     assert.ok(!before.includes('data-uninstall="T0GLOBEX01"'), 'only installed apps get a button');
-    assert.match(before, new RegExp(`<form method="post" action="/_emulator/webhooks/${serviceId}/remove" class="action"><button type="submit" data-remove-webhook="${serviceId}">Remove webhook</button></form>`));
-    assert.match(before, /<form method="post" action="\/_emulator\/channels\/C0GLOBEX02\/archive" class="action"><button type="submit" data-archive-channel="C0GLOBEX02">Archive channel<\/button><\/form>/);
+    assert.match(
+      before,
+      new RegExp(
+        `<form method="post" action="/_emulator/webhooks/${serviceId}/remove" class="action"><button type="submit" data-remove-webhook="${serviceId}">Remove webhook</button></form>`,
+      ),
+    );
+    assert.match(
+      before,
+      /<form method="post" action="\/_emulator\/channels\/C0GLOBEX02\/archive" class="action"><button type="submit" data-archive-channel="C0GLOBEX02">Archive channel<\/button><\/form>/,
+    );
     assert.ok(!before.includes('id="activity"'));
 
     const uninstalled = await postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, { app_id: APP.appId });
     assert.equal(uninstalled.status, 303);
     assert.equal(uninstalled.headers.get('location'), '/_emulator');
     await expectPlain(await postJson(acme.incoming_webhook.url, '{"text":"x"}'), 404, 'no_service');
-    assert.deepEqual(receiver.received.map((r) => r.json.event.type), ['app_uninstalled', 'tokens_revoked']);
+    assert.deepEqual(
+      receiver.received.map((r) => r.json.event.type),
+      ['app_uninstalled', 'tokens_revoked'],
+    );
     let after = await page(emu);
     const activity = /<section class="card" id="activity">([\s\S]*?)<\/section>/.exec(after)?.[1] ?? '';
-    assert.match(activity, /Uninstalled Webhook Installer \(A0TEST0001\) from Acme Corp \(T0ACME0001\): 1 webhook\(s\) now answer 404 no_service\./);
-    assert.match(activity, /data-event="app_uninstalled" data-status="200" data-retry="false">app_uninstalled → HTTP 200</);
-    assert.match(activity, /data-event="tokens_revoked" data-status="200" data-retry="false">tokens_revoked → HTTP 200</);
+    assert.match(
+      activity,
+      /Uninstalled Webhook Installer \(A0TEST0001\) from Acme Corp \(T0ACME0001\): 1 webhook\(s\) now answer 404 no_service\./,
+    );
+    assert.match(
+      activity,
+      /data-event="app_uninstalled" data-status="200" data-retry="false">app_uninstalled → HTTP 200</,
+    );
+    assert.match(
+      activity,
+      /data-event="tokens_revoked" data-status="200" data-retry="false">tokens_revoked → HTTP 200</,
+    );
     assert.ok(!after.includes('data-app-id="A0TEST0001"'), 'the uninstalled app has no button left');
     assert.match(after, /\(dead: no_service\)/);
 
@@ -1189,7 +1560,11 @@ describe('home page actions', () => {
     const emu = await startEmulator(t);
     await install(emu);
     const cases: Array<[Promise<Response>, number, string]> = [
-      [postJson(`${emu.base}/workspaces/T0ACME0001/uninstall`, JSON.stringify({ app_id: APP.appId })), 400, 'invalid_form_data'],
+      [
+        postJson(`${emu.base}/workspaces/T0ACME0001/uninstall`, JSON.stringify({ app_id: APP.appId })),
+        400,
+        'invalid_form_data',
+      ],
       [postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, {}), 400, 'invalid_app_id'],
       [postForm(`${emu.base}/workspaces/T0NOPE0001/uninstall`, { app_id: APP.appId }), 404, 'unknown_team'],
       [postForm(`${emu.base}/workspaces/T0ACME0001/uninstall`, { app_id: 'A0NOPE0001' }), 404, 'unknown_app'],
@@ -1214,7 +1589,10 @@ describe('control endpoints for uninstall and kill', () => {
     const receiver = await startReceiver(t);
     emu.emulator.setEventsUrl(APP.appId, receiver.url);
     const { incoming_webhook: hook } = await install(emu);
-    const res = await postJson(`${emu.base}/control/uninstall`, JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId, order: 'revoked-first', repeat: true }));
+    const res = await postJson(
+      `${emu.base}/control/uninstall`,
+      JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId, order: 'revoked-first', repeat: true }),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       ok: true,
@@ -1226,7 +1604,10 @@ describe('control endpoints for uninstall and kill', () => {
       ],
     });
     await expectPlain(await postJson(hook.url, '{}'), 404, 'no_service');
-    const again = await postJson(`${emu.base}/control/uninstall`, JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId }));
+    const again = await postJson(
+      `${emu.base}/control/uninstall`,
+      JSON.stringify({ teamId: 'T0ACME0001', appId: APP.appId }),
+    );
     assert.equal(again.status, 404);
     assert.equal(((await again.json()) as Json).error, 'not_installed');
   });
@@ -1235,13 +1616,22 @@ describe('control endpoints for uninstall and kill', () => {
     const emu = await startEmulator(t);
     const first = await install(emu);
     const second = await install(emu, { channel: 'C0ACME0003' });
-    const killed = await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: first.incoming_webhook.url, reason: 'invalid_token' }));
+    const killed = await postJson(
+      `${emu.base}/control/kill`,
+      JSON.stringify({ url: first.incoming_webhook.url, reason: 'invalid_token' }),
+    );
     assert.equal(killed.status, 200);
     assert.deepEqual(await killed.json(), { ok: true, reason: 'invalid_token' });
     await expectPlain(await postJson(first.incoming_webhook.url, '{}'), 403, 'invalid_token');
-    assert.deepEqual(await (await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: second.incoming_webhook.url }))).json(), { ok: true, reason: 'no_service' });
+    assert.deepEqual(
+      await (await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: second.incoming_webhook.url }))).json(),
+      { ok: true, reason: 'no_service' },
+    );
     await expectPlain(await postJson(second.incoming_webhook.url, '{}'), 404, 'no_service');
-    const unknown = await postJson(`${emu.base}/control/kill`, JSON.stringify({ url: `${emu.base}/services/T0ACME0001/B0NOPE0001/x` }));
+    const unknown = await postJson(
+      `${emu.base}/control/kill`,
+      JSON.stringify({ url: `${emu.base}/services/T0ACME0001/B0NOPE0001/x` }),
+    );
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as Json).error, 'unknown_webhook');
   });

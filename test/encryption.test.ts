@@ -12,9 +12,12 @@ import { Store } from '../src/store/index.js';
 import { Browser, install, startApp, tempDir, webhookUrlFrom } from './helpers.js';
 
 const hook = (n: number) => ({
-  team: { id: 'T1', name: 'One' }, enterprise: undefined, isEnterpriseInstall: false,
+  team: { id: 'T1', name: 'One' },
+  enterprise: undefined,
+  isEnterpriseInstall: false,
   user: { id: 'U1', token: undefined, scopes: undefined },
-  bot: { token: `xoxb-token-${n}`, scopes: ['incoming-webhook'], id: '', userId: 'UB' }, appId: 'A1',
+  bot: { token: `xoxb-token-${n}`, scopes: ['incoming-webhook'], id: '', userId: 'UB' },
+  appId: 'A1',
   incomingWebhook: { url: `https://hooks.example/services/T1/B${n}/secret${n}`, channel: '#a', channelId: 'C1' },
 });
 
@@ -29,7 +32,10 @@ test('the database file holds no webhook URL and no bot token in the clear', asy
   for (const secret of [...urls, ...urls.map((u) => u.split('/').pop()!), token]) {
     assert.equal(raw.indexOf(secret), -1, `${secret.slice(0, 12)}… is not in the file`);
   }
-  const row = app.store.db.prepare('SELECT webhook_url, key_id FROM installations WHERE id = 1').get() as { webhook_url: string; key_id: string };
+  const row = app.store.db.prepare('SELECT webhook_url, key_id FROM installations WHERE id = 1').get() as {
+    webhook_url: string;
+    key_id: string;
+  };
   assert.match(row.webhook_url, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'nonce.ciphertext.tag');
   assert.equal(row.key_id.length, 16);
 });
@@ -48,14 +54,22 @@ test('each value gets a fresh nonce, and a sealed value moved to another column 
 test('rows written before encryption are sealed at start-up and still read back', (t) => {
   const path = join(tempDir(t), 'db.sqlite');
   const db = new Database(path);
-  migrate(db, readMigrations().filter((m) => m.version === 1));
-  db.prepare(`INSERT INTO installations (team_id, channel_id, channel_name, webhook_url, bot_token, scopes, installed_at)
-    VALUES ('T1', 'C1', '#a', 'https://hooks.example/services/T1/B1/plain', 'xoxb-plain', 'incoming-webhook', 1)`).run();
+  migrate(
+    db,
+    readMigrations().filter((m) => m.version === 1),
+  );
+  db.prepare(
+    `INSERT INTO installations (team_id, channel_id, channel_name, webhook_url, bot_token, scopes, installed_at)
+    VALUES ('T1', 'C1', '#a', 'https://hooks.example/services/T1/B1/plain', 'xoxb-plain', 'incoming-webhook', 1)`,
+  ).run();
   db.close();
 
   const store = Store.open(path, SecretBox.random());
   t.after(() => store.close());
-  const raw = store.db.prepare('SELECT webhook_url, bot_token, key_id FROM installations').get() as Record<string, string>;
+  const raw = store.db.prepare('SELECT webhook_url, bot_token, key_id FROM installations').get() as Record<
+    string,
+    string
+  >;
   assert.notEqual(raw.webhook_url, 'https://hooks.example/services/T1/B1/plain');
   assert.notEqual(raw.bot_token, 'xoxb-plain');
   assert.ok(raw.key_id);
@@ -96,11 +110,25 @@ test('outside production a key is generated once into a file beside the database
 
 test('ENCRYPTION_KEY: required in production, 32 bytes as base64 or hex, old keys parsed too', () => {
   const creds = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 's' };
-  assert.throws(() => loadConfig({ ...creds, NODE_ENV: 'production' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY is required/.test(e.message));
-  assert.throws(() => loadConfig({ ...creds, ENCRYPTION_KEY: 'c2hvcnQ=' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY must be 32 bytes/.test(e.message));
-  assert.throws(() => loadConfig({ ...creds, ENCRYPTION_KEYS_OLD: 'nope' }), (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEYS_OLD/.test(e.message));
+  assert.throws(
+    () => loadConfig({ ...creds, NODE_ENV: 'production' }),
+    (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY is required/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ...creds, ENCRYPTION_KEY: 'c2hvcnQ=' }),
+    (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEY must be 32 bytes/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ...creds, ENCRYPTION_KEYS_OLD: 'nope' }),
+    (e: unknown) => e instanceof ConfigError && /^ENCRYPTION_KEYS_OLD/.test(e.message),
+  );
   const key = randomBytes(32);
-  const c = loadConfig({ ...creds, NODE_ENV: 'production', ENCRYPTION_KEY: key.toString('base64'), ENCRYPTION_KEYS_OLD: `${randomBytes(32).toString('hex')}, ${randomBytes(32).toString('base64url')}` });
+  const c = loadConfig({
+    ...creds,
+    NODE_ENV: 'production',
+    ENCRYPTION_KEY: key.toString('base64'),
+    ENCRYPTION_KEYS_OLD: `${randomBytes(32).toString('hex')}, ${randomBytes(32).toString('base64url')}`,
+  });
   assert.deepEqual(c.encryption.key, key);
   assert.equal(c.encryption.oldKeys.length, 2);
 });

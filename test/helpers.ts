@@ -93,7 +93,8 @@ export async function startApp(
   await app.listen({ port, host: '127.0.0.1' });
   t.after(() => app.close());
   // Like the Slack app's Event Subscriptions page: the emulator delivers this app's events here.
-  if (emu.emulator.appById(TEST_APP.appId) !== undefined) emu.emulator.setEventsUrl(TEST_APP.appId, `${config.publicUrl}/slack/events`);
+  if (emu.emulator.appById(TEST_APP.appId) !== undefined)
+    emu.emulator.setEventsUrl(TEST_APP.appId, `${config.publicUrl}/slack/events`);
   return { app, url: config.publicUrl, config, emu };
 }
 
@@ -109,7 +110,9 @@ export class Browser {
       const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
-      const expired = attrs.some((a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()));
+      const expired = attrs.some(
+        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
+      );
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, pair.slice(eq + 1));
     }
@@ -143,8 +146,22 @@ export function hiddenFields(html: string): Record<string, string> {
 }
 
 export function decodeEntities(s: string): string {
-  return s.replace(/&(#39|#x27|quot|lt|gt|amp|#34|#x2F|#96|#61);/g, (_, e: string) =>
-    ({ '#39': "'", '#x27': "'", quot: '"', lt: '<', gt: '>', amp: '&', '#34': '"', '#x2F': '/', '#96': '`', '#61': '=' })[e]!);
+  return s.replace(
+    /&(#39|#x27|quot|lt|gt|amp|#34|#x2F|#96|#61);/g,
+    (_, e: string) =>
+      ({
+        '#39': "'",
+        '#x27': "'",
+        quot: '"',
+        lt: '<',
+        gt: '>',
+        amp: '&',
+        '#34': '"',
+        '#x2F': '/',
+        '#96': '`',
+        '#61': '=',
+      })[e]!,
+  );
 }
 
 export interface ConsentChoice {
@@ -202,34 +219,58 @@ export interface ServerProcess {
 }
 
 /** `npm start`'s command, as a child process in a folder of its own, with the given environment. */
-export async function startServerProcess(t: TestContext, env: Record<string, string>, cwd = tempDir(t)): Promise<ServerProcess> {
+export async function startServerProcess(
+  t: TestContext,
+  env: Record<string, string>,
+  cwd = tempDir(t),
+): Promise<ServerProcess> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_PATH|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k)));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_PATH|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k),
+    ),
+  );
   const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
     cwd,
     env: { ...clean, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   const installUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
     const check = () => {
       const m = /Install URL[^\n]*\n\s*\n\s*(\S+)/.exec(output);
-      if (m) { clearTimeout(timer); child.stdout.off('data', check); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        resolve(m[1]!);
+      }
     };
     child.stdout.on('data', check);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
   });
   return {
     url: new URL(installUrl).origin,
     cwd,
     installUrl,
     output: () => output,
-    stop: async (signal = 'SIGTERM') => { child.kill(signal); return exited; },
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
   };
 }

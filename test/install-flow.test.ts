@@ -3,7 +3,16 @@ import { test } from 'node:test';
 import { InstallProvider } from '@slack/oauth';
 import fc from 'fast-check';
 import { authorizeUrlBuilder } from '../src/plugins/slack.js';
-import { Browser, consent, install, INSTALL_SECRET, startApp, TEST_APP, testConfig, webhookUrlFrom } from './helpers.js';
+import {
+  Browser,
+  consent,
+  install,
+  INSTALL_SECRET,
+  startApp,
+  TEST_APP,
+  testConfig,
+  webhookUrlFrom,
+} from './helpers.js';
 
 test('the install URL sends the browser to Slack with client_id, scope, redirect_uri and a state bound by an HttpOnly cookie', async (t) => {
   const { app, url, emu } = await startApp(t);
@@ -38,7 +47,10 @@ test('a whole install lands on a page with the workspace, the channel and a webh
   assert.ok(webhookUrl.startsWith(`${emu.url}/services/T0ACME0001/B`), webhookUrl);
   assert.match(html, /id="workspace">Acme Corp</);
   assert.match(html, /\[context\.secrets\]/);
-  assert.ok(html.includes(`SLACK_WEBHOOK_URL = &quot;${webhookUrl}&quot;`) || html.includes(`SLACK_WEBHOOK_URL = "${webhookUrl}"`));
+  assert.ok(
+    html.includes(`SLACK_WEBHOOK_URL = &quot;${webhookUrl}&quot;`) ||
+      html.includes(`SLACK_WEBHOOK_URL = "${webhookUrl}"`),
+  );
   assert.match(html, /curl -X POST/);
   assert.match(html, /a secret/i);
   assert.match(html, /id="copy"/);
@@ -58,7 +70,11 @@ test('a whole install lands on a page with the workspace, the channel and a webh
   assert.ok(Math.abs(Number(row.installed_at) - Date.now()) < 60_000, 'installed_at is in milliseconds');
   assert.match(html, new RegExp(`id="channel">${String(row.channel_name)}<`));
 
-  const post = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hello from the test"}' });
+  const post = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"text":"hello from the test"}',
+  });
   assert.equal(post.status, 200);
   assert.equal(await post.text(), 'ok');
   assert.ok(emu.emulator.messages().some((m) => m.text === 'hello from the test' && m.channelId === row.channel_id));
@@ -73,10 +89,20 @@ test('two installs into one workspace, to the same and to another channel, are s
   const urls = [first, again, other].map((r) => webhookUrlFrom(r.html));
   assert.equal(new Set(urls).size, 3);
   const rows = [1, 2, 3].map((id) => app.store.installations.get(id)!);
-  assert.deepEqual(rows.map((r) => r.channelId), [channels[0]!.id, channels[0]!.id, channels[1]!.id]);
-  assert.deepEqual(rows.map((r) => r.webhookUrl), urls);
+  assert.deepEqual(
+    rows.map((r) => r.channelId),
+    [channels[0]!.id, channels[0]!.id, channels[1]!.id],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.webhookUrl),
+    urls,
+  );
   for (const u of urls) {
-    const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"still here"}' });
+    const res = await fetch(u, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text":"still here"}',
+    });
     assert.equal(res.status, 200, `${u} still answers`);
   }
 });
@@ -127,15 +153,24 @@ test('GET /healthz answers 200 with a small JSON body while the database answers
 });
 
 test('the authorize URL built once around a mark is, for every state, the URL @slack/oauth builds for that state', async () => {
-  const config = testConfig({ PUBLIC_URL: 'https://hooks.example.com/base', SLACK_SCOPES: 'incoming-webhook,chat:write' });
+  const config = testConfig({
+    PUBLIC_URL: 'https://hooks.example.com/base',
+    SLACK_SCOPES: 'incoming-webhook,chat:write',
+  });
   const installer = new InstallProvider({
-    clientId: config.slack.clientId, clientSecret: config.slack.clientSecret, authorizationUrl: config.slack.authorizeUrl, stateVerification: false,
+    clientId: config.slack.clientId,
+    clientSecret: config.slack.clientSecret,
+    authorizationUrl: config.slack.authorizeUrl,
+    stateVerification: false,
   });
   const authorizeUrl = await authorizeUrlBuilder(installer, config);
   const options = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
-    const state = Buffer.from(bytes).toString('base64url');
-    assert.equal(authorizeUrl(state), await installer.generateInstallUrl(options, true, state));
-  }), { numRuns: 500 });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
+      const state = Buffer.from(bytes).toString('base64url');
+      assert.equal(authorizeUrl(state), await installer.generateInstallUrl(options, true, state));
+    }),
+    { numRuns: 500 },
+  );
   assert.throws(() => authorizeUrl('not base64url&x=1'), /base64url/);
 });

@@ -14,7 +14,10 @@ test('GET /metrics counts installs started, completed and failed by reason, Slac
   await install(new Browser(), app.installUrl, { action: 'cancel' });
   emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 500 });
   await install(new Browser(), app.installUrl);
-  await emu.emulator.sendEvent(TEST_APP.appId, emu.emulator.eventCallback('T0GLOBEX01', TEST_APP.appId, { type: 'app_uninstalled' }));
+  await emu.emulator.sendEvent(
+    TEST_APP.appId,
+    emu.emulator.eventCallback('T0GLOBEX01', TEST_APP.appId, { type: 'app_uninstalled' }),
+  );
 
   const res = await fetch(`${url}/metrics`);
   assert.equal(res.status, 200);
@@ -25,12 +28,21 @@ test('GET /metrics counts installs started, completed and failed by reason, Slac
   assert.equal(value('slack_webhook_installer_installs_completed_total'), 1);
   assert.equal(value('slack_webhook_installer_installs_failed_total\\{reason="access_denied"\\}'), 1);
   assert.equal(value('slack_webhook_installer_installs_failed_total\\{reason="unreachable"\\}'), 1);
-  assert.equal(value('slack_webhook_installer_slack_api_duration_seconds_count\\{method="oauth.v2.access",outcome="ok"\\}'), 1);
+  assert.equal(
+    value('slack_webhook_installer_slack_api_duration_seconds_count\\{method="oauth.v2.access",outcome="ok"\\}'),
+    1,
+  );
   assert.equal(value('slack_webhook_installer_events_received_total\\{type="app_uninstalled"\\}'), 1);
   assert.match(text, /^slack_webhook_installer_process_resident_memory_bytes /m);
   assert.match(text, /# HELP slack_webhook_installer_webhook_checks_total/);
   const callback = new URL(done.callback);
-  for (const secret of [INSTALL_SECRET, TEST_APP.clientSecret, callback.searchParams.get('code')!, callback.searchParams.get('state')!, app.store.installations.get(1)!.webhookUrl]) {
+  for (const secret of [
+    INSTALL_SECRET,
+    TEST_APP.clientSecret,
+    callback.searchParams.get('code')!,
+    callback.searchParams.get('state')!,
+    app.store.installations.get(1)!.webhookUrl,
+  ]) {
     assert.ok(!text.includes(secret));
   }
 });
@@ -39,7 +51,11 @@ test('GET /readyz checks the database and the migrations; /healthz stays cheap',
   const { app, url } = await startApp(t);
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(await ready.json(), { status: 'ready', database: 'ok', migrations: { applied: readMigrations().length, expected: readMigrations().length } });
+  assert.deepEqual(await ready.json(), {
+    status: 'ready',
+    database: 'ok',
+    migrations: { applied: readMigrations().length, expected: readMigrations().length },
+  });
   app.store.db.pragma('user_version = 1'); // as if a migration were missing
   const behind = await fetch(`${url}/readyz`);
   assert.equal(behind.status, 503);

@@ -3,11 +3,25 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { loggerOptions, safeUrl } from '../src/logger.js';
 import { stateCookieName } from '../src/slack/state-cookie.js';
-import { Browser, consent, install, INSTALL_SECRET, startApp, startEmulator, TEST_APP, webhookUrlFrom } from './helpers.js';
+import {
+  Browser,
+  consent,
+  install,
+  INSTALL_SECRET,
+  startApp,
+  startEmulator,
+  TEST_APP,
+  webhookUrlFrom,
+} from './helpers.js';
 
 function captureLogs() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
   return { lines, logger: { logger: { ...loggerOptions('trace'), stream } } };
 }
 
@@ -48,7 +62,8 @@ test('no log line holds a webhook URL, a token, an OAuth code, a state, the clie
   assert.ok(logs.lines.some((l) => l.includes('install completed')));
   assert.ok(logs.lines.some((l) => l.includes('"reason":"access_denied"')));
   for (const line of logs.lines) {
-    for (const secret of secrets) assert.ok(!line.includes(secret), `a log line holds ${secret.slice(0, 10)}…: ${line}`);
+    for (const secret of secrets)
+      assert.ok(!line.includes(secret), `a log line holds ${secret.slice(0, 10)}…: ${line}`);
   }
 });
 
@@ -95,7 +110,9 @@ test('every page carries a strict CSP, no-referrer and nosniff; pages with secre
 
 test('with an https PUBLIC_URL the state cookie is Secure and HSTS is sent', async (t) => {
   const { app } = await startApp(t, { PUBLIC_URL: 'https://hooks.example.com' });
-  const res = await fetch(`http://127.0.0.1:${app.config.port}/slack/install/${INSTALL_SECRET}`, { redirect: 'manual' });
+  const res = await fetch(`http://127.0.0.1:${app.config.port}/slack/install/${INSTALL_SECRET}`, {
+    redirect: 'manual',
+  });
   assert.equal(res.status, 302);
   const cookie = res.headers.getSetCookie()[0]!;
   assert.match(cookie, /; Secure/i);
@@ -127,7 +144,8 @@ test('a state stays used across a restart of the server', async (t) => {
 test('failed requests are limited per address; the client is logged once; good installs are not counted', async (t) => {
   const logs = captureLogs();
   const { app, url } = await startApp(t, { RATE_LIMIT_FAILURES: '5', LOG_LEVEL: 'info' }, { logger: logs.logger });
-  for (let i = 0; i < 10; i++) assert.equal((await install(new Browser(), app.installUrl)).res.status, 200, 'successes do not count');
+  for (let i = 0; i < 10; i++)
+    assert.equal((await install(new Browser(), app.installUrl)).res.status, 200, 'successes do not count');
   for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/slack/install/guess-${i}`)).status, 404);
   const limited = await fetch(`${url}/slack/install/guess-6`);
   assert.equal(limited.status, 429);

@@ -7,15 +7,28 @@ import { Browser, install, startApp, startEmulator, webhookUrlFrom } from './hel
 
 async function withFault(t: Parameters<typeof startApp>[0], fault: Fault, env: Record<string, string> = {}) {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _e, done) { lines.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _e, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
   const emu = await startEmulator(t);
-  const { app } = await startApp(t, { LOG_LEVEL: 'info', ...env }, { emu, logger: { logger: { ...loggerOptions('info'), stream } } });
+  const { app } = await startApp(
+    t,
+    { LOG_LEVEL: 'info', ...env },
+    { emu, logger: { logger: { ...loggerOptions('info'), stream } } },
+  );
   emu.emulator.failNext('oauth.v2.access', fault);
   const result = await install(new Browser(), app.installUrl);
   return { ...result, app, logs: lines.join('') };
 }
 
-function assertUnreachablePage(r: { res: Response; html: string; app: { store: { installations: { count(): number } } } }) {
+function assertUnreachablePage(r: {
+  res: Response;
+  html: string;
+  app: { store: { installations: { count(): number } } };
+}) {
   assert.equal(r.res.status, 502, r.html);
   assert.match(r.html, /Slack could not be reached/);
   assert.match(r.html, /id="retry"/);
@@ -62,8 +75,9 @@ test('Slack not answering within SLACK_TIMEOUT_MS ends on the could-not-be-reach
   assert.match(r.logs, /timed out after 700 ms/);
 });
 
-test('the error codes written out to keep @slack/web-api out of start-up are the SDK\'s own', async () => {
+test("the error codes written out to keep @slack/web-api out of start-up are the SDK's own", async () => {
   const { ErrorCode } = await import('@slack/web-api');
   const { ErrorCode: ours } = await import('../src/slack/oauth-access.js');
-  for (const [name, value] of Object.entries(ours)) assert.equal(ErrorCode[name as keyof typeof ErrorCode], value, name);
+  for (const [name, value] of Object.entries(ours))
+    assert.equal(ErrorCode[name as keyof typeof ErrorCode], value, name);
 });

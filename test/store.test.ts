@@ -27,7 +27,10 @@ test('a failing migration is rolled back whole and leaves the version where it w
   mkdirSync(migrations);
   const real = readMigrations();
   for (const m of real) copyFileSync(join(process.cwd(), 'migrations', m.name), join(migrations, m.name));
-  writeFileSync(join(migrations, `${String(real.length + 1).padStart(3, '0')}_broken.sql`), 'CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;');
+  writeFileSync(
+    join(migrations, `${String(real.length + 1).padStart(3, '0')}_broken.sql`),
+    'CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;',
+  );
   const db = openDatabase(join(dir, 'db.sqlite'));
   const before = db.pragma('user_version', { simple: true });
   assert.throws(() => migrate(db, readMigrations(migrations)));
@@ -40,12 +43,21 @@ test('installs into one workspace are never upserted, and installed_at has milli
   const store = Store.open(join(tempDir(t), 'db.sqlite'), SecretBox.random());
   t.after(() => store.close());
   const base = {
-    team: { id: 'T1', name: 'One' }, enterprise: undefined, isEnterpriseInstall: false,
+    team: { id: 'T1', name: 'One' },
+    enterprise: undefined,
+    isEnterpriseInstall: false,
     user: { id: 'U1', token: undefined, scopes: undefined },
-    bot: { token: 'xoxb-1', scopes: ['incoming-webhook'], id: '', userId: 'UB' }, appId: 'A1',
+    bot: { token: 'xoxb-1', scopes: ['incoming-webhook'], id: '', userId: 'UB' },
+    appId: 'A1',
   };
-  const a = store.installations.insert({ ...base, incomingWebhook: { url: 'https://h/1', channel: '#a', channelId: 'C1' } });
-  const b = store.installations.insert({ ...base, incomingWebhook: { url: 'https://h/2', channel: '#a', channelId: 'C1' } });
+  const a = store.installations.insert({
+    ...base,
+    incomingWebhook: { url: 'https://h/1', channel: '#a', channelId: 'C1' },
+  });
+  const b = store.installations.insert({
+    ...base,
+    incomingWebhook: { url: 'https://h/2', channel: '#a', channelId: 'C1' },
+  });
   assert.notEqual(a, b);
   assert.equal(store.installations.count(), 2);
   assert.equal(store.installations.get(a)?.webhookUrl, 'https://h/1');
@@ -54,10 +66,23 @@ test('installs into one workspace are never upserted, and installed_at has milli
   assert.ok(Math.abs(at - Date.now()) < 5000);
   assert.throws(() => store.installations.insert({ ...base }), /incoming webhook/);
   // Installs recorded together share one fsynced (FULL) transaction; one bad install does not undo the others.
-  const claims = await Promise.all([3, 4, 5].map(async () => store.oauthStates.claim(new Date(), await store.oauthStates.generateStateParam({ scopes: [] }, new Date()))));
-  const recorded = await Promise.allSettled([3, 4, 5].map((n, i) =>
-    store.recordInstall(n === 4 ? { ...base } : { ...base, incomingWebhook: { url: `https://h/${n}`, channel: '#a', channelId: 'C1' } }, claims[i]!)));
-  assert.deepEqual(recorded.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  const claims = await Promise.all(
+    [3, 4, 5].map(async () =>
+      store.oauthStates.claim(new Date(), await store.oauthStates.generateStateParam({ scopes: [] }, new Date())),
+    ),
+  );
+  const recorded = await Promise.allSettled(
+    [3, 4, 5].map((n, i) =>
+      store.recordInstall(
+        n === 4 ? { ...base } : { ...base, incomingWebhook: { url: `https://h/${n}`, channel: '#a', channelId: 'C1' } },
+        claims[i]!,
+      ),
+    ),
+  );
+  assert.deepEqual(
+    recorded.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.equal(store.installations.count(), 4);
   const third = (recorded[2] as PromiseFulfilledResult<{ id: number; session: string; csrf: string }>).value;
   assert.equal(store.installations.get(third.id)!.webhookUrl, 'https://h/5');
@@ -74,7 +99,9 @@ test('OAuth states are signed, expire after 10 minutes, and work once, also afte
   const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), tampered), { reason: 'unknown' });
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), 'not-a-state'), { reason: 'unknown' });
-  await assert.rejects(store.oauthStates.verifyStateParam(new Date(Date.now() + 11 * 60 * 1000), state), { reason: 'expired' });
+  await assert.rejects(store.oauthStates.verifyStateParam(new Date(Date.now() + 11 * 60 * 1000), state), {
+    reason: 'expired',
+  });
   await store.oauthStates.verifyStateParam(new Date(), state);
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
   store.close();
@@ -83,5 +110,9 @@ test('OAuth states are signed, expire after 10 minutes, and work once, also afte
   await assert.rejects(again.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
   const other = Store.open(join(tempDir(t), 'other.sqlite'), SecretBox.random());
   t.after(() => other.close());
-  await assert.rejects(other.oauthStates.verifyStateParam(new Date(), state), { reason: 'unknown' }, 'signed under another key');
+  await assert.rejects(
+    other.oauthStates.verifyStateParam(new Date(), state),
+    { reason: 'unknown' },
+    'signed under another key',
+  );
 });

@@ -46,7 +46,8 @@ test('only the browser that completed the install, with the page’s CSRF token,
   const noToken = await browser.post(`${url}/slack/test-message`, {});
   assert.equal(noToken.status, 403);
 
-  for (let i = 0; i < LANDING_SESSION_MAX_USES; i++) assert.equal((await browser.post(`${url}/slack/test-message`, { csrf })).status, 200);
+  for (let i = 0; i < LANDING_SESSION_MAX_USES; i++)
+    assert.equal((await browser.post(`${url}/slack/test-message`, { csrf })).status, 200);
   const tooMany = await browser.post(`${url}/slack/test-message`, { csrf });
   assert.equal(tooMany.status, 403);
   assert.equal(emu.emulator.messages().length, LANDING_SESSION_MAX_USES);

@@ -11,7 +11,8 @@ export function parse<const T extends ParseArgsConfig & { strict: true }>(config
   try {
     return parseArgs(config);
   } catch (err) {
-    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message);
+    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((err as Error).message);
     throw err;
   }
 }
@@ -24,7 +25,8 @@ export function atMost(positionals: string[], max: number): void {
 /** An installation id: a whole number, as `list` prints it. */
 export function parseId(text: string): number {
   const id = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id)) throw new UsageError(`an installation id is a whole number, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id))
+    throw new UsageError(`an installation id is a whole number, got "${text}"`);
   return id;
 }
 
@@ -39,10 +41,17 @@ export function parseDate(name: string, text: string): Date {
   const m = DATE.exec(text) ?? DATE_TIME.exec(text);
   const hint = `${name} takes an ISO 8601 date such as 2026-01-31 or a date-time with a zone such as 2026-01-31T12:00:00Z, got "${text}"`;
   if (m === null) throw new UsageError(hint);
-  const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((v) => (v === undefined ? undefined : Number(v)));
-  const check = new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second));
-  const valid = check.getUTCFullYear() === year && check.getUTCMonth() === month! - 1 && check.getUTCDate() === day
-    && check.getUTCHours() === hour && check.getUTCMinutes() === minute && check.getUTCSeconds() === second;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m
+    .slice(1, 7)
+    .map((v) => (v === undefined ? undefined : Number(v)));
+  const check = new Date(Date.UTC(year!, month! - 1, day, hour, minute, second));
+  const valid =
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month! - 1 &&
+    check.getUTCDate() === day &&
+    check.getUTCHours() === hour &&
+    check.getUTCMinutes() === minute &&
+    check.getUTCSeconds() === second;
   const date = new Date(DATE.test(text) ? `${text}T00:00:00Z` : text);
   if (!valid || Number.isNaN(date.getTime())) throw new UsageError(hint);
   return date;
@@ -51,6 +60,7 @@ export function parseDate(name: string, text: string): Date {
 /** A whole number from `min` to `max`. */
 export function parseIntIn(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${name} takes a whole number from ${min} to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${name} takes a whole number from ${min} to ${max}, got "${text}"`);
   return n;
 }

@@ -7,7 +7,16 @@ import { openDatabase } from '../store/database.js';
 import { Store } from '../store/index.js';
 import type { InstallationRecord } from '../store/installations.js';
 import { atMost, parse, parseDate, parseId, parseIntIn, UsageError } from './args.js';
-import { installationDetails, installationsTable, isoSeconds, printable, statusOf, toCsv, toJson, toView } from './format.js';
+import {
+  installationDetails,
+  installationsTable,
+  isoSeconds,
+  printable,
+  statusOf,
+  toCsv,
+  toJson,
+  toView,
+} from './format.js';
 import { summaryLine, verifyInstallations, type Output } from './verify.js';
 
 export interface Context {
@@ -47,7 +56,9 @@ async function withExistingStore<T>(config: Config, use: (store: Store) => T | P
     throw new Error(`no database at ${path}: set DATABASE_PATH (or run from the folder the server runs in)`);
   }
   if (config.encryption.key === undefined && path !== ':memory:' && !existsSync(keyFilePath(path))) {
-    throw new Error(`ENCRYPTION_KEY is not set and there is no key file at ${keyFilePath(path)}: set the server's ENCRYPTION_KEY`);
+    throw new Error(
+      `ENCRYPTION_KEY is not set and there is no key file at ${keyFilePath(path)}: set the server's ENCRYPTION_KEY`,
+    );
   }
   const store = Store.open(path, secretBoxFor(config));
   try {
@@ -93,16 +104,26 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'list installations, revoked ones included unless --active; a table, or a JSON array with --json',
     run: async (args, ctx) => {
       const { values } = parse({
-        args, strict: true, allowPositionals: false,
-        options: { team: { type: 'string' }, channel: { type: 'string' }, active: { type: 'boolean', default: false },
-          revoked: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, reveal },
+        args,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          team: { type: 'string' },
+          channel: { type: 'string' },
+          active: { type: 'boolean', default: false },
+          revoked: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          reveal,
+        },
       });
       if (values.active && values.revoked) throw new UsageError('--active and --revoked exclude each other');
-      const records = await withExistingStore(ctx.config(), (store) => store.installations.list({
-        teamId: values.team,
-        channelId: values.channel,
-        revoked: values.revoked ? true : values.active ? false : undefined,
-      }));
+      const records = await withExistingStore(ctx.config(), (store) =>
+        store.installations.list({
+          teamId: values.team,
+          channelId: values.channel,
+          revoked: values.revoked ? true : values.active ? false : undefined,
+        }),
+      );
       if (values.json) ctx.out.write(toJson(records.map((r) => toView(r, values.reveal))));
       else if (records.length === 0) ctx.out.write('no installations\n');
       else ctx.out.write(installationsTable(records, values.reveal));
@@ -115,7 +136,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'every field of one installation, one per line (or a JSON object with --json)',
     run: async (args, ctx) => {
       const { values, positionals } = parse({
-        args, strict: true, allowPositionals: true, options: { json: { type: 'boolean', default: false }, reveal },
+        args,
+        strict: true,
+        allowPositionals: true,
+        options: { json: { type: 'boolean', default: false }, reveal },
       });
       const id = oneId(positionals);
       const record = await withExistingStore(ctx.config(), (store) => store.installations.get(id));
@@ -130,7 +154,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'mark an installation revoked (it is kept, as history); the reason defaults to "revoked by operator"',
     run: async (args, ctx) => {
       const { values, positionals } = parse({
-        args, strict: true, allowPositionals: true, options: { reason: { type: 'string', default: 'revoked by operator' } },
+        args,
+        strict: true,
+        allowPositionals: true,
+        options: { reason: { type: 'string', default: 'revoked by operator' } },
       });
       const id = oneId(positionals);
       const reason = values.reason.trim();
@@ -150,19 +177,23 @@ export const COMMANDS: Record<string, Command> = {
 
   verify: {
     usage: `verify <id> | --all [--concurrency N]`,
-    summary: 'check webhooks without posting into any channel: dead ones are revoked, others (timeouts, 5xx, 429) '
-      + `reported and left as they are; --all: every active one, ${DEFAULT_CONCURRENCY} at a time; exit 1 if any was unknown`,
+    summary:
+      'check webhooks without posting into any channel: dead ones are revoked, others (timeouts, 5xx, 429) ' +
+      `reported and left as they are; --all: every active one, ${DEFAULT_CONCURRENCY} at a time; exit 1 if any was unknown`,
     run: async (args, ctx) => {
       const { values, positionals } = parse({
-        args, strict: true, allowPositionals: true,
+        args,
+        strict: true,
+        allowPositionals: true,
         options: { all: { type: 'boolean', default: false }, concurrency: { type: 'string' } },
       });
       atMost(positionals, 1);
       if (values.all === (positionals.length === 1)) throw new UsageError('give either one installation id or --all');
       const id = positionals.length === 1 ? parseId(positionals[0]!) : undefined;
-      const concurrency = values.concurrency === undefined
-        ? DEFAULT_CONCURRENCY
-        : parseIntIn('--concurrency', values.concurrency, 1, MAX_CONCURRENCY);
+      const concurrency =
+        values.concurrency === undefined
+          ? DEFAULT_CONCURRENCY
+          : parseIntIn('--concurrency', values.concurrency, 1, MAX_CONCURRENCY);
       const config = ctx.config();
       return withExistingStore(config, async (store) => {
         let targets: InstallationRecord[];
@@ -172,7 +203,9 @@ export const COMMANDS: Record<string, Command> = {
           const record = store.installations.get(id);
           if (record === undefined) return noSuch(ctx, id);
           if (record.revokedAt !== null) {
-            ctx.err.write(`installation ${id} is ${printable(statusOf(record))}: only active installations are checked\n`);
+            ctx.err.write(
+              `installation ${id} is ${printable(statusOf(record))}: only active installations are checked\n`,
+            );
             return 1;
           }
           targets = [record];
@@ -194,11 +227,20 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'export --format json|csv [--reveal]',
     summary: 'every installation, active and revoked, to stdout as a JSON array or as CSV with a header row',
     run: async (args, ctx) => {
-      const { values } = parse({ args, strict: true, allowPositionals: false, options: { format: { type: 'string' }, reveal } });
+      const { values } = parse({
+        args,
+        strict: true,
+        allowPositionals: false,
+        options: { format: { type: 'string' }, reveal },
+      });
       if (values.format !== 'json' && values.format !== 'csv') {
-        throw new UsageError(values.format === undefined ? '--format is required' : `--format is json or csv, got "${values.format}"`);
+        throw new UsageError(
+          values.format === undefined ? '--format is required' : `--format is json or csv, got "${values.format}"`,
+        );
       }
-      const views = await withExistingStore(ctx.config(), (store) => store.installations.list().map((r) => toView(r, values.reveal)));
+      const views = await withExistingStore(ctx.config(), (store) =>
+        store.installations.list().map((r) => toView(r, values.reveal)),
+      );
       ctx.out.write(values.format === 'json' ? toJson(views) : toCsv(views));
       return 0;
     },
@@ -206,10 +248,16 @@ export const COMMANDS: Record<string, Command> = {
 
   prune: {
     usage: 'prune --revoked-before DATE',
-    summary: 'delete installations revoked before DATE (2026-01-31 is midnight UTC, or a date-time with a zone); '
-      + 'active ones are never deleted',
+    summary:
+      'delete installations revoked before DATE (2026-01-31 is midnight UTC, or a date-time with a zone); ' +
+      'active ones are never deleted',
     run: async (args, ctx) => {
-      const { values } = parse({ args, strict: true, allowPositionals: false, options: { 'revoked-before': { type: 'string' } } });
+      const { values } = parse({
+        args,
+        strict: true,
+        allowPositionals: false,
+        options: { 'revoked-before': { type: 'string' } },
+      });
       const text = values['revoked-before'];
       if (text === undefined) throw new UsageError('--revoked-before is required');
       const before = parseDate('--revoked-before', text);
@@ -225,7 +273,9 @@ export const COMMANDS: Record<string, Command> = {
     run: (args, ctx) => {
       noArgs(args);
       const changed = withStore(ctx.config(), (store) => store.installations.resealAll());
-      ctx.out.write(`re-encrypted ${changed} installation(s) under the current key; ENCRYPTION_KEYS_OLD can now be emptied\n`);
+      ctx.out.write(
+        `re-encrypted ${changed} installation(s) under the current key; ENCRYPTION_KEYS_OLD can now be emptied\n`,
+      );
       return 0;
     },
   },
@@ -236,7 +286,7 @@ export const COMMANDS: Record<string, Command> = {
     run: (args, ctx) => {
       noArgs(args);
       const db = openDatabase(ctx.config().databasePath); // opening applies them
-      const applied = db.pragma('user_version', { simple: true });
+      const applied = db.pragma('user_version', { simple: true }) as number;
       db.close();
       ctx.out.write(`database is at migration ${applied}\n`);
       return 0;

@@ -63,8 +63,16 @@ export function toJson(value: unknown): string {
  * escape sequence that would drive the terminal) and bidirectional overrides are shown as `\n`, `\u001b`, ….
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** An ISO date-time in UTC, to the second: `2026-01-31T12:00:00Z`. */
@@ -78,9 +86,7 @@ function named(name: string | null, id: string | null): string {
 }
 
 export function workspaceOf(r: InstallationRecord): string {
-  return r.isEnterpriseInstall
-    ? `${named(r.enterpriseName, r.enterpriseId)} org-wide`
-    : named(r.teamName, r.teamId);
+  return r.isEnterpriseInstall ? `${named(r.enterpriseName, r.enterpriseId)} org-wide` : named(r.teamName, r.teamId);
 }
 
 export function statusOf(r: InstallationRecord): string {
@@ -92,17 +98,31 @@ export function statusOf(r: InstallationRecord): string {
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows].map((row) => row.map(printable));
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    all
+      .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+      .join('\n') + '\n'
+  );
 }
 
 /** `list`'s table: id, workspace, channel, installed, status, webhook (and the bot token when revealed). */
 export function installationsTable(records: InstallationRecord[], reveal: boolean): string {
   const header = ['id', 'workspace', 'channel', 'installed', 'status', 'webhook', ...(reveal ? ['bot token'] : [])];
-  return table(header, records.map((r) => {
-    const view = toView(r, reveal);
-    return [String(r.id), workspaceOf(r), named(r.channelName, r.channelId), isoSeconds(r.installedAt), statusOf(r),
-      view.webhookUrl, ...(reveal ? [r.botToken ?? '-'] : [])];
-  }));
+  return table(
+    header,
+    records.map((r) => {
+      const view = toView(r, reveal);
+      return [
+        String(r.id),
+        workspaceOf(r),
+        named(r.channelName, r.channelId),
+        isoSeconds(r.installedAt),
+        statusOf(r),
+        view.webhookUrl,
+        ...(reveal ? [r.botToken ?? '-'] : []),
+      ];
+    }),
+  );
 }
 
 /** `show`'s output: every field, one per line. */
@@ -135,13 +155,29 @@ export function installationDetails(r: InstallationRecord, reveal: boolean): str
 // ---- CSV (RFC 4180) ----
 
 const CSV_COLUMNS: Array<keyof InstallationView> = [
-  'id', 'status', 'teamId', 'teamName', 'enterpriseId', 'enterpriseName', 'isEnterpriseInstall', 'channelId', 'channelName',
-  'webhookUrl', 'botToken', 'configurationUrl', 'appId', 'botUserId', 'scopes', 'installerUserId', 'installedAt', 'revokedAt',
+  'id',
+  'status',
+  'teamId',
+  'teamName',
+  'enterpriseId',
+  'enterpriseName',
+  'isEnterpriseInstall',
+  'channelId',
+  'channelName',
+  'webhookUrl',
+  'botToken',
+  'configurationUrl',
+  'appId',
+  'botUserId',
+  'scopes',
+  'installerUserId',
+  'installedAt',
+  'revokedAt',
   'revokedReason',
 ];
 
 /** A field, quoted when it holds a comma, a quote or a line break, quotes doubled; null is empty. */
-export function csvField(value: unknown): string {
+export function csvField(value: string | number | boolean | readonly string[] | null | undefined): string {
   const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

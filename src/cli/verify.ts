@@ -72,8 +72,9 @@ export async function verifyInstallations(targets: VerifyTarget[], options: Veri
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const target = targets[next++]!;
-      const result = await options.check(target.webhookUrl).catch((err: unknown): WebhookCheck =>
-        ({ outcome: 'unknown', detail: (err as Error).message }));
+      const result = await options
+        .check(target.webhookUrl)
+        .catch((err: unknown): WebhookCheck => ({ outcome: 'unknown', detail: (err as Error).message }));
       settle(target, result);
     }
   };

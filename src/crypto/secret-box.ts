@@ -13,7 +13,9 @@ export function parseKey(name: string, text: string): Buffer {
   const value = text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(value) && !/^[A-Za-z0-9+/_-]{43}=?$/.test(value))) {
-    throw new KeyError(`${name} must be 32 bytes written as base64 or 64 hex digits (e.g. from \`openssl rand -base64 32\`)`);
+    throw new KeyError(
+      `${name} must be 32 bytes written as base64 or 64 hex digits (e.g. from \`openssl rand -base64 32\`)`,
+    );
   }
   return key;
 }
@@ -61,9 +63,11 @@ export class SecretBox {
 
   decrypt(sealed: string, keyId: string, aad: string): string {
     const key = this.#keys.get(keyId);
-    if (key === undefined) throw new KeyError(`no configured key has id ${keyId}: add the old key to ENCRYPTION_KEYS_OLD`);
+    if (key === undefined)
+      throw new KeyError(`no configured key has id ${keyId}: add the old key to ENCRYPTION_KEYS_OLD`);
     const [nonce, body, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
-    if (nonce?.length !== NONCE_BYTES || body === undefined || tag?.length !== TAG_BYTES) throw new KeyError('not a sealed value');
+    if (nonce?.length !== NONCE_BYTES || body === undefined || tag?.length !== TAG_BYTES)
+      throw new KeyError('not a sealed value');
     const decipher = createDecipheriv(ALGORITHM, key, nonce).setAAD(Buffer.from(aad)).setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   }

@@ -54,7 +54,8 @@ export function apiFields(request: FastifyRequest): ParsedFields {
   const body = rawBody(request);
   const media = mediaType(request);
   if (!media) return body.length === 0 ? { ok: true, fields: new Map() } : { ok: false, error: 'missing_post_type' };
-  if (media.charset !== undefined && media.charset !== 'utf-8' && media.charset !== 'utf8') return { ok: false, error: 'invalid_charset' };
+  if (media.charset !== undefined && media.charset !== 'utf-8' && media.charset !== 'utf8')
+    return { ok: false, error: 'invalid_charset' };
   const text = decodeUtf8(body);
   switch (media.type) {
     case 'application/x-www-form-urlencoded':
@@ -78,7 +79,8 @@ function jsonFields(text: string | undefined): ParsedFields {
   } catch {
     return { ok: false, error: 'invalid_json' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'json_not_object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, error: 'json_not_object' };
   const fields: Fields = new Map();
   for (const [key, field] of Object.entries(value)) {
     if (typeof field === 'string') fields.set(key, field);

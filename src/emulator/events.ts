@@ -19,7 +19,10 @@ export interface EventCallbackOptions {
 
 /** An Events API `event_callback` envelope, shaped like Slack's (event_id `Ev…`, event_time in seconds). */
 export function eventCallback(options: EventCallbackOptions): Record<string, unknown> {
-  const enterprise = options.enterpriseId === undefined ? {} : { enterprise_id: options.enterpriseId, is_enterprise_install: options.isEnterpriseInstall ?? false };
+  const enterprise =
+    options.enterpriseId === undefined
+      ? {}
+      : { enterprise_id: options.enterpriseId, is_enterprise_install: options.isEnterpriseInstall ?? false };
   return {
     token: options.token,
     team_id: options.teamId,
@@ -33,7 +36,10 @@ export function eventCallback(options: EventCallbackOptions): Record<string, unk
 }
 
 /** The challenge Slack sends when a Request URL is saved; the app must echo `challenge`. */
-export function urlVerification(token: string, challenge: string = randomString(52)): { token: string; challenge: string; type: 'url_verification' } {
+export function urlVerification(
+  token: string,
+  challenge: string = randomString(52),
+): { token: string; challenge: string; type: 'url_verification' } {
   return { token, challenge, type: 'url_verification' };
 }
 
@@ -48,13 +54,21 @@ export interface PostEventOptions {
 /** Why a delivery got no HTTP answer, in Slack's own retry-reason words. */
 export class EventDeliveryError extends Error {
   override name = 'EventDeliveryError';
-  constructor(readonly reason: 'http_timeout' | 'connection_failed', options?: ErrorOptions) {
+  constructor(
+    readonly reason: 'http_timeout' | 'connection_failed',
+    options?: ErrorOptions,
+  ) {
     super(reason, options);
   }
 }
 
 /** POSTs a signed event the way Slack does; rejects with EventDeliveryError when no answer comes in time. */
-export async function postEvent(url: string, signingSecret: string, body: object, options: PostEventOptions): Promise<{ status: number; body: string }> {
+export async function postEvent(
+  url: string,
+  signingSecret: string,
+  body: object,
+  options: PostEventOptions,
+): Promise<{ status: number; body: string }> {
   const raw = JSON.stringify(body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -67,9 +81,17 @@ export async function postEvent(url: string, signingSecret: string, body: object
     headers['x-slack-retry-reason'] = options.retryReason ?? 'http_timeout';
   }
   try {
-    const res = await fetch(url, { method: 'POST', headers, body: raw, redirect: 'manual', signal: AbortSignal.timeout(EVENT_TIMEOUT_MS) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: raw,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(EVENT_TIMEOUT_MS),
+    });
     return { status: res.status, body: await res.text() };
   } catch (error) {
-    throw new EventDeliveryError((error as Error).name === 'TimeoutError' ? 'http_timeout' : 'connection_failed', { cause: error });
+    throw new EventDeliveryError((error as Error).name === 'TimeoutError' ? 'http_timeout' : 'connection_failed', {
+      cause: error,
+    });
   }
 }

@@ -42,19 +42,24 @@ const FIELDS: Record<Fault['kind'], string[]> = {
 export function checkFault(value: unknown): Fault | string {
   if (!isObject(value)) return 'fault must be an object';
   const kind = value.kind;
-  if (typeof kind !== 'string' || !Object.hasOwn(FIELDS, kind)) return `fault.kind must be one of ${Object.keys(FIELDS).join(', ')}`;
+  if (typeof kind !== 'string' || !Object.hasOwn(FIELDS, kind))
+    return `fault.kind must be one of ${Object.keys(FIELDS).join(', ')}`;
   const extra = Object.keys(value).find((key) => !FIELDS[kind as Fault['kind']].includes(key));
   if (extra !== undefined) return `unknown field fault.${extra} for kind ${kind}`;
   switch (kind) {
     case 'status': {
       const { status, body, retryAfter } = value;
       if (!isInt(status, 200, 599)) return 'fault.status must be an integer from 200 to 599';
-      if (body !== undefined && (typeof body !== 'string' || body.length > MAX_BODY)) return `fault.body must be a string of at most ${MAX_BODY} characters`;
-      if (retryAfter !== undefined && !isInt(retryAfter, 0, 86_400)) return 'fault.retryAfter must be a whole number of seconds from 0 to 86400';
+      if (body !== undefined && (typeof body !== 'string' || body.length > MAX_BODY))
+        return `fault.body must be a string of at most ${MAX_BODY} characters`;
+      if (retryAfter !== undefined && !isInt(retryAfter, 0, 86_400))
+        return 'fault.retryAfter must be a whole number of seconds from 0 to 86400';
       return { kind, status, ...(body !== undefined && { body }), ...(retryAfter !== undefined && { retryAfter }) };
     }
     case 'delay':
-      return isInt(value.ms, 0, MAX_DELAY_MS) ? { kind, ms: value.ms } : `fault.ms must be an integer from 0 to ${MAX_DELAY_MS}`;
+      return isInt(value.ms, 0, MAX_DELAY_MS)
+        ? { kind, ms: value.ms }
+        : `fault.ms must be an integer from 0 to ${MAX_DELAY_MS}`;
     default:
       return { kind } as Fault;
   }
@@ -70,7 +75,8 @@ export function checkFaultCommand(value: unknown): FaultCommand | string {
   const extra = Object.keys(value).find((key) => key !== 'method' && key !== 'fault' && key !== 'times');
   if (extra !== undefined) return `unknown field ${extra}`;
   const { method } = value;
-  if (typeof method !== 'string' || !(FAULT_METHODS as readonly string[]).includes(method)) return `method must be one of ${FAULT_METHODS.join(', ')}`;
+  if (typeof method !== 'string' || !(FAULT_METHODS as readonly string[]).includes(method))
+    return `method must be one of ${FAULT_METHODS.join(', ')}`;
   const fault = checkFault(value.fault);
   if (typeof fault === 'string') return fault;
   const times = value.times === undefined ? 1 : checkTimes(value.times);
@@ -83,13 +89,23 @@ export function checkFaultCommand(value: unknown): FaultCommand | string {
  * false when the route should go on and answer normally (no fault, or a finished delay).
  * `closing` aborts when the server shuts down, so hung and delayed requests never hold `server.close()` up.
  */
-export async function playFault(fault: Fault | undefined, request: FastifyRequest, reply: FastifyReply, closing: AbortSignal): Promise<boolean> {
+export async function playFault(
+  fault: Fault | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  closing: AbortSignal,
+): Promise<boolean> {
   if (!fault) return false;
   switch (fault.kind) {
     case 'status': {
-      if (fault.status === 429 || fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter ?? 1));
-      const body = fault.body ?? (fault.status === 429 ? '{"ok":false,"error":"ratelimited"}' : errorHtml(fault.status));
-      reply.code(fault.status).type(isJson(body) ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8').send(body);
+      if (fault.status === 429 || fault.retryAfter !== undefined)
+        reply.header('retry-after', String(fault.retryAfter ?? 1));
+      const body =
+        fault.body ?? (fault.status === 429 ? '{"ok":false,"error":"ratelimited"}' : errorHtml(fault.status));
+      reply
+        .code(fault.status)
+        .type(isJson(body) ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
+        .send(body);
       return true;
     }
     case 'malformed':

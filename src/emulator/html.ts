@@ -25,7 +25,12 @@ export function contentSecurityPolicy(reply: FastifyReply): string {
 }
 
 /** Renders views/emulator/<page>.eta inside the shared layout, with the given status. */
-export function renderPage(reply: FastifyReply, status: number, page: string, data: { title: string; [key: string]: unknown }): Promise<FastifyReply> {
+export function renderPage(
+  reply: FastifyReply,
+  status: number,
+  page: string,
+  data: { title: string; [key: string]: unknown },
+): Promise<FastifyReply> {
   reply.header('cache-control', 'no-store');
   const render = (reply as unknown as Record<string, Render>)[VIEW_PROPERTY]!;
   return render.call(reply.code(status), page, data);

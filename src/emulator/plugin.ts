@@ -55,12 +55,17 @@ export default async function emulatorPlugin(app: FastifyInstance, opts: Emulato
 
   // Bodies stay raw Buffers here; each route decodes them and answers bad input the way Slack does.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 128 * 1024 }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 128 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).type('text/plain; charset=utf-8').send(STATUS_CODES[status] ?? 'Bad Request');
+      return reply
+        .code(status)
+        .type('text/plain; charset=utf-8')
+        .send(STATUS_CODES[status] ?? 'Bad Request');
     }
     request.log.error({ err: error }, 'emulator error');
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal Server Error');

@@ -1,4 +1,9 @@
-import { eventCallback as buildEventCallback, EventDeliveryError, postEvent, urlVerification as buildUrlVerification } from './events.js';
+import {
+  eventCallback as buildEventCallback,
+  EventDeliveryError,
+  postEvent,
+  urlVerification as buildUrlVerification,
+} from './events.js';
 import { checkFault, checkTimes, FAULT_METHODS, type Fault, type FaultMethod } from './faults.js';
 import { authorizationCode, botToken, randomId, randomString, safeEqual, webhookSecret } from './random.js';
 
@@ -229,7 +234,8 @@ export class SlackEmulator {
     this.publicUrl = options.publicUrl;
     this.now = options.now ?? Date.now;
     for (const app of options.apps) {
-      if (!app.clientId || !app.clientSecret || !app.appId) throw new Error('emulator app needs clientId, clientSecret and appId');
+      if (!app.clientId || !app.clientSecret || !app.appId)
+        throw new Error('emulator app needs clientId, clientSecret and appId');
       if (this.apps.has(app.clientId)) throw new Error(`duplicate emulator app client id ${app.clientId}`);
       if (this.appById(app.appId)) throw new Error(`duplicate emulator app id ${app.appId}`);
       if (app.signingSecret === '') throw new Error('emulator app signingSecret must not be empty');
@@ -286,19 +292,39 @@ export class SlackEmulator {
   }
 
   /** Carries out an approved install: bot token (stable per team and app), channel, and a new webhook. */
-  install(grant: CodeGrant, app: EmulatorApp): { bot: BotInstall; webhook: WebhookInfo | undefined } | { error: string } {
+  install(
+    grant: CodeGrant,
+    app: EmulatorApp,
+  ): { bot: BotInstall; webhook: WebhookInfo | undefined } | { error: string } {
     const team = this.teams.get(grant.teamId);
     if (!team) return { error: 'invalid_code' };
     let channel: Channel | undefined;
     if (grant.channel) {
-      channel = 'id' in grant.channel ? this.findChannel(team, grant.channel.id) : this.ensureChannel(team, grant.channel.newName);
+      channel =
+        'id' in grant.channel
+          ? this.findChannel(team, grant.channel.id)
+          : this.ensureChannel(team, grant.channel.newName);
       if (!channel) return { error: 'invalid_code' };
     }
     const key = `${team.id}:${app.appId}`;
     let bot = this.bots.get(key);
     if (!bot) {
-      const botName = app.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'bot';
-      bot = { teamId: team.id, appId: app.appId, token: botToken(), botUserId: randomId('U'), botId: randomId('B'), botName, scopes: [], installers: [], revoked: false };
+      const botName =
+        app.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '') || 'bot';
+      bot = {
+        teamId: team.id,
+        appId: app.appId,
+        token: botToken(),
+        botUserId: randomId('U'),
+        botId: randomId('B'),
+        botName,
+        scopes: [],
+        installers: [],
+        revoked: false,
+      };
       this.bots.set(key, bot);
     } else if (bot.revoked) {
       // A reinstall after revocation is a fresh install: new token, scopes start over; the bot user stays.
@@ -372,7 +398,9 @@ export class SlackEmulator {
     const hook = this.hooks.get(match[2]!);
     if (!hook || hook.teamId !== match[1] || !safeEqual(hook.secret, match[3]!)) return false;
     hook.killed = reason;
-    this.record(`Webhook ${hook.serviceId} (#${hook.channelName}) killed: it answers ${WEBHOOK_ERRORS[reason]} ${reason}.`);
+    this.record(
+      `Webhook ${hook.serviceId} (#${hook.channelName}) killed: it answers ${WEBHOOK_ERRORS[reason]} ${reason}.`,
+    );
     return true;
   }
 
@@ -391,16 +419,30 @@ export class SlackEmulator {
       const channel = team.channels.find((c) => c.id === channelId);
       if (!channel) continue;
       channel.archived = true;
-      this.record(`Channel #${channel.name} (${channel.id}) in ${team.name} archived: its webhooks answer 410 channel_is_archived.`);
+      this.record(
+        `Channel #${channel.name} (${channel.id}) in ${team.name} archived: its webhooks answer 410 channel_is_archived.`,
+      );
       return true;
     }
     return false;
   }
 
   /** An `event_callback` envelope from this app in this workspace, with the app's Verification Token. */
-  eventCallback(teamId: string, appId: string, event: Record<string, unknown>, options: { enterpriseId?: string; isEnterpriseInstall?: boolean } = {}): Record<string, unknown> {
+  eventCallback(
+    teamId: string,
+    appId: string,
+    event: Record<string, unknown>,
+    options: { enterpriseId?: string; isEnterpriseInstall?: boolean } = {},
+  ): Record<string, unknown> {
     const app = this.requireApp(appId);
-    return buildEventCallback({ token: app.verificationToken, teamId, appId: app.appId, event, eventTime: Math.floor(this.now() / 1000), ...options });
+    return buildEventCallback({
+      token: app.verificationToken,
+      teamId,
+      appId: app.appId,
+      event,
+      eventTime: Math.floor(this.now() / 1000),
+      ...options,
+    });
   }
 
   /** The `url_verification` challenge Slack sends when an app saves its Request URL. */
@@ -419,7 +461,8 @@ export class SlackEmulator {
     options: { timestamp?: number; signingSecret?: string; retryNum?: number; retryReason?: string } = {},
   ): Promise<{ status: number; body: string }> {
     const app = this.requireApp(appId);
-    if (app.eventsUrl === undefined) throw new EmulatorError('no_events_url', `app ${app.appId} has no events URL; set one with setEventsUrl`);
+    if (app.eventsUrl === undefined)
+      throw new EmulatorError('no_events_url', `app ${app.appId} has no events URL; set one with setEventsUrl`);
     const { timestamp = Math.floor(this.now() / 1000), signingSecret = app.signingSecret, ...retry } = options;
     return postEvent(app.eventsUrl, signingSecret, body, { timestamp, ...retry });
   }
@@ -430,9 +473,14 @@ export class SlackEmulator {
    * (Slack does not guarantee one). With `repeat`, both are delivered again afterwards as Slack's retries (same event_id).
    * Resolves with what the app answered to each delivery; a failed delivery has status 0, never a rejection.
    */
-  async uninstall(teamId: string, appId: string, options: { order?: UninstallOrder; repeat?: boolean } = {}): Promise<Delivery[]> {
+  async uninstall(
+    teamId: string,
+    appId: string,
+    options: { order?: UninstallOrder; repeat?: boolean } = {},
+  ): Promise<Delivery[]> {
     const order = options.order ?? 'uninstalled-first';
-    if (!(UNINSTALL_ORDERS as readonly string[]).includes(order)) throw new EmulatorError('invalid_order', `order must be one of ${UNINSTALL_ORDERS.join(', ')}`);
+    if (!(UNINSTALL_ORDERS as readonly string[]).includes(order))
+      throw new EmulatorError('invalid_order', `order must be one of ${UNINSTALL_ORDERS.join(', ')}`);
     const { team, app, bot } = this.requireInstall(teamId, appId);
     const tokens = { oauth: [...bot.installers], bot: bot.revoked ? [] : [bot.botUserId] };
     bot.installers = [];
@@ -441,7 +489,10 @@ export class SlackEmulator {
     const uninstalled = this.eventCallback(team.id, app.appId, { type: 'app_uninstalled' });
     const events = order === 'revoked-first' ? [revoked, uninstalled] : [uninstalled, revoked];
     const deliveries = await this.deliver(app, options.repeat ? [...events, ...events] : events, events.length);
-    this.record(`Uninstalled ${app.name} (${app.appId}) from ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`, deliveries);
+    this.record(
+      `Uninstalled ${app.name} (${app.appId}) from ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`,
+      deliveries,
+    );
     return deliveries;
   }
 
@@ -449,18 +500,27 @@ export class SlackEmulator {
    * Revokes some of an installation's tokens and delivers only `tokens_revoked`. `bot: true` revokes the bot token,
    * which also removes the app's webhooks in that workspace (404 no_service); `userIds` names installers whose tokens go.
    */
-  async revokeTokens(teamId: string, appId: string, options: { bot?: boolean; userIds?: string[] }): Promise<Delivery[]> {
+  async revokeTokens(
+    teamId: string,
+    appId: string,
+    options: { bot?: boolean; userIds?: string[] },
+  ): Promise<Delivery[]> {
     const { team, app, bot } = this.requireInstall(teamId, appId);
     const userIds = [...new Set(options.userIds ?? [])];
     const unknown = userIds.find((id) => !bot.installers.includes(id));
-    if (unknown !== undefined) throw new EmulatorError('unknown_user', `${unknown} holds no token of ${app.appId} in ${team.id}`);
+    if (unknown !== undefined)
+      throw new EmulatorError('unknown_user', `${unknown} holds no token of ${app.appId} in ${team.id}`);
     if (options.bot && bot.revoked) throw new EmulatorError('token_revoked', 'the bot token is already revoked');
-    if (!options.bot && userIds.length === 0) throw new EmulatorError('invalid_request', 'name the bot or at least one user whose token to revoke');
+    if (!options.bot && userIds.length === 0)
+      throw new EmulatorError('invalid_request', 'name the bot or at least one user whose token to revoke');
     bot.installers = bot.installers.filter((id) => !userIds.includes(id));
     const removed = options.bot ? this.revokeBot(bot) : 0;
     const event = { type: 'tokens_revoked', tokens: { oauth: userIds, bot: options.bot ? [bot.botUserId] : [] } };
     const deliveries = await this.deliver(app, [this.eventCallback(team.id, app.appId, event)], 1);
-    this.record(`Revoked tokens of ${app.name} (${app.appId}) in ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`, deliveries);
+    this.record(
+      `Revoked tokens of ${app.name} (${app.appId}) in ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`,
+      deliveries,
+    );
     return deliveries;
   }
 
@@ -490,13 +550,15 @@ export class SlackEmulator {
 
   /** Queues a fault for the next `times` requests to `method`; queued faults play in order. Throws on an invalid fault. */
   failNext(method: FaultMethod, fault: Fault, times = 1): void {
-    if (!(FAULT_METHODS as readonly string[]).includes(method)) throw new TypeError(`method must be one of ${FAULT_METHODS.join(', ')}`);
+    if (!(FAULT_METHODS as readonly string[]).includes(method))
+      throw new TypeError(`method must be one of ${FAULT_METHODS.join(', ')}`);
     const checked = checkFault(fault);
     const count = checkTimes(times);
     if (typeof checked === 'string') throw new TypeError(checked);
     if (typeof count === 'string') throw new TypeError(count);
     const queue = this.faults.get(method) ?? [];
-    if (queue.length >= MAX_QUEUED_FAULTS) throw new RangeError(`at most ${MAX_QUEUED_FAULTS} faults can be queued per method`);
+    if (queue.length >= MAX_QUEUED_FAULTS)
+      throw new RangeError(`at most ${MAX_QUEUED_FAULTS} faults can be queued per method`);
     queue.push({ fault: checked, times: count });
     this.faults.set(method, queue);
   }
@@ -507,7 +569,9 @@ export class SlackEmulator {
 
   /** Faults still queued, grouped by method, each group in the order it will play. */
   pendingFaults(): Array<{ method: FaultMethod; fault: Fault; times: number }> {
-    return [...this.faults].flatMap(([method, queue]) => queue.map((q) => ({ method, fault: structuredClone(q.fault), times: q.times })));
+    return [...this.faults].flatMap(([method, queue]) =>
+      queue.map((q) => ({ method, fault: structuredClone(q.fault), times: q.times })),
+    );
   }
 
   /** The fault the next request to `method` must play, if any (used up as it is taken). */
@@ -545,7 +609,8 @@ export class SlackEmulator {
     if (!team) throw new EmulatorError('unknown_team', `no workspace with id ${teamId}`);
     const app = this.requireApp(appId);
     const bot = this.bots.get(`${team.id}:${app.appId}`);
-    if (!bot || (bot.revoked && bot.installers.length === 0)) throw new EmulatorError('not_installed', `${app.name} is not installed in ${team.name}`);
+    if (!bot || (bot.revoked && bot.installers.length === 0))
+      throw new EmulatorError('not_installed', `${app.name} is not installed in ${team.name}`);
     return { team, app, bot };
   }
 
@@ -566,7 +631,11 @@ export class SlackEmulator {
   }
 
   /** Delivers events one after another; entries from index `firstRetry` on are redeliveries of earlier ones. */
-  private async deliver(app: ConfiguredApp, bodies: Array<Record<string, unknown>>, firstRetry: number): Promise<Delivery[]> {
+  private async deliver(
+    app: ConfiguredApp,
+    bodies: Array<Record<string, unknown>>,
+    firstRetry: number,
+  ): Promise<Delivery[]> {
     const deliveries: Delivery[] = [];
     for (const [index, body] of bodies.entries()) {
       const retry = index >= firstRetry;
@@ -612,5 +681,6 @@ function checkEventsUrl(url: string): void {
   } catch {
     throw new TypeError(`events URL ${url} is not a valid URL`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('events URL must use http or https');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new TypeError('events URL must use http or https');
 }

@@ -27,7 +27,12 @@ export function label(value: string): string {
 
 const noop = { inc() {}, startTimer: () => () => 0 };
 const DISABLED: Metrics = {
-  installsStarted: noop, installsCompleted: noop, installsFailed: noop, slackApiSeconds: noop, eventsReceived: noop, webhookChecks: noop,
+  installsStarted: noop,
+  installsCompleted: noop,
+  installsFailed: noop,
+  slackApiSeconds: noop,
+  eventsReceived: noop,
+  webhookChecks: noop,
 };
 
 /**
@@ -46,9 +51,22 @@ export default fp(
     const register = new Registry();
     const registers = [register];
     app.decorate('metrics', {
-      installsStarted: new Counter({ name: `${PREFIX}installs_started_total`, help: 'Install URLs opened with the right secret (redirects to Slack).', registers }),
-      installsCompleted: new Counter({ name: `${PREFIX}installs_completed_total`, help: 'Installs stored and shown on the landing page.', registers }),
-      installsFailed: new Counter({ name: `${PREFIX}installs_failed_total`, help: 'Installs that ended on a failure page, by reason.', labelNames: ['reason'], registers }),
+      installsStarted: new Counter({
+        name: `${PREFIX}installs_started_total`,
+        help: 'Install URLs opened with the right secret (redirects to Slack).',
+        registers,
+      }),
+      installsCompleted: new Counter({
+        name: `${PREFIX}installs_completed_total`,
+        help: 'Installs stored and shown on the landing page.',
+        registers,
+      }),
+      installsFailed: new Counter({
+        name: `${PREFIX}installs_failed_total`,
+        help: 'Installs that ended on a failure page, by reason.',
+        labelNames: ['reason'],
+        registers,
+      }),
       slackApiSeconds: new Histogram({
         name: `${PREFIX}slack_api_duration_seconds`,
         help: 'Time taken by calls to Slack’s Web API, retries included.',
@@ -56,8 +74,18 @@ export default fp(
         buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         registers,
       }),
-      eventsReceived: new Counter({ name: `${PREFIX}events_received_total`, help: 'Signed Events API requests, by event type.', labelNames: ['type'], registers }),
-      webhookChecks: new Counter({ name: `${PREFIX}webhook_checks_total`, help: 'Webhook checks and test messages, by outcome (live, dead, unknown).', labelNames: ['outcome'], registers }),
+      eventsReceived: new Counter({
+        name: `${PREFIX}events_received_total`,
+        help: 'Signed Events API requests, by event type.',
+        labelNames: ['type'],
+        registers,
+      }),
+      webhookChecks: new Counter({
+        name: `${PREFIX}webhook_checks_total`,
+        help: 'Webhook checks and test messages, by outcome (live, dead, unknown).',
+        labelNames: ['outcome'],
+        registers,
+      }),
     });
     app.decorate('metricsRegistry', register);
     collectDefaultMetrics({ register, prefix: PREFIX });

@@ -22,8 +22,10 @@ export interface ErrorPage {
 
 /** A status line a person can read, for Fastify's own 4xx errors (their messages carry no secrets, but are terse). */
 function describeClientError(error: FastifyError, status: number): ErrorPage {
-  if (status === 413) return { title: 'Request too large', message: 'The request was larger than this server accepts.' };
-  if (status === 415) return { title: 'Unsupported content type', message: 'This server does not accept that kind of request body.' };
+  if (status === 413)
+    return { title: 'Request too large', message: 'The request was larger than this server accepts.' };
+  if (status === 415)
+    return { title: 'Unsupported content type', message: 'This server does not accept that kind of request body.' };
   if (status === 405) return { title: 'Method not allowed', message: 'That method is not allowed here.' };
   return { title: 'Bad request', message: `The request could not be understood: ${error.message}` };
 }
@@ -39,19 +41,27 @@ export default fp(
     });
 
     app.decorateReply('page', async function (this: FastifyReply, template: string, data: object, status = 200) {
-      return this.status(status)
-        .header('cache-control', 'no-store')
-        .view(`${template}.eta`, data);
+      return this.status(status).header('cache-control', 'no-store').view(`${template}.eta`, data);
     });
 
     app.setNotFoundHandler((_request, reply) =>
-      reply.page('error', { title: 'Not found', message: 'There is nothing at this address.' } satisfies ErrorPage, 404));
+      reply.page(
+        'error',
+        { title: 'Not found', message: 'There is nothing at this address.' } satisfies ErrorPage,
+        404,
+      ),
+    );
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const status =
+        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) {
         request.log.error({ err: error }, 'request failed');
-        return reply.page('error', { title: 'Something went wrong', message: 'The server could not answer this request. Nothing was changed.' }, 500);
+        return reply.page(
+          'error',
+          { title: 'Something went wrong', message: 'The server could not answer this request. Nothing was changed.' },
+          500,
+        );
       }
       request.outcome = { event: 'rejected', errorCode: error.code };
       return reply.page('error', describeClientError(error, status), status);

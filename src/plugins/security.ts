@@ -12,11 +12,15 @@ import type { Config } from '../config.js';
 function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
-    setHeader: (name: string, value: unknown) => { headers[name.toLowerCase()] = String(value); },
-    removeHeader: (name: string) => { delete headers[name.toLowerCase()]; },
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
-    if (err) throw err;
+    if (err) throw err instanceof Error ? err : new Error('helmet failed', { cause: err });
   });
   return Object.freeze(headers);
 }
@@ -49,8 +53,11 @@ export default fp(
     });
     // A redirect has no document for CSP, framing or cross-origin policies to act on; it keeps the headers that
     // act on the redirect itself (Referrer-Policy keeps the install URL out of Slack's Referer, and HSTS).
-    const redirectHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) =>
-      ['referrer-policy', 'x-content-type-options', 'strict-transport-security'].includes(name)));
+    const redirectHeaders = Object.fromEntries(
+      Object.entries(headers).filter(([name]) =>
+        ['referrer-policy', 'x-content-type-options', 'strict-transport-security'].includes(name),
+      ),
+    );
     app.addHook('onSend', (_request, reply, payload, done) => {
       const status = reply.statusCode;
       reply.headers(status >= 300 && status < 400 ? redirectHeaders : headers);

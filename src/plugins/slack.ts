@@ -26,7 +26,10 @@ const STATE_MARK = 'STATE0MARK';
  * once, around a mark, and each flow puts its state in the mark's place: what the installer would build for that
  * state (a state is base64url, which a query string carries unencoded), without a URL object per redirect.
  */
-export async function authorizeUrlBuilder(installer: InstallProvider, config: Config): Promise<(state: string) => string> {
+export async function authorizeUrlBuilder(
+  installer: InstallProvider,
+  config: Config,
+): Promise<(state: string) => string> {
   const options = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
   const parts = (await installer.generateInstallUrl(options, true, STATE_MARK)).split(STATE_MARK);
   if (parts.length !== 2) throw new Error('the authorize URL does not carry its state once, as given');
@@ -46,24 +49,36 @@ export default fp(
   async (app, opts: { config: Config }) => {
     const { slack } = opts.config;
     let loading: Promise<SlackClients> | undefined;
-    const load = () => (loading ??= (async () => {
-      const [{ InstallProvider }, { WebClient }] = await Promise.all([import('@slack/oauth'), import('@slack/web-api')]);
-      const logger = slackLogger(app.log);
-      // Retries are ours (one, for a 429 whose Retry-After fits in SLACK_TIMEOUT_MS), not WebClient's ten in 30 minutes.
-      const clientOptions = {
-        slackApiUrl: slack.apiUrl, logger, timeout: slack.timeoutMs, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, fetch: httpFetch,
-      };
-      const installer = new InstallProvider({
-        clientId: slack.clientId,
-        clientSecret: slack.clientSecret,
-        stateStore: app.store.oauthStates,
-        installationStore: app.store.installations,
-        authorizationUrl: slack.authorizeUrl,
-        logger,
-        clientOptions,
-      });
-      return { authorizeUrl: await authorizeUrlBuilder(installer, opts.config), client: new WebClient(undefined, clientOptions) };
-    })());
+    const load = () =>
+      (loading ??= (async () => {
+        const [{ InstallProvider }, { WebClient }] = await Promise.all([
+          import('@slack/oauth'),
+          import('@slack/web-api'),
+        ]);
+        const logger = slackLogger(app.log);
+        // Retries are ours (one, for a 429 whose Retry-After fits in SLACK_TIMEOUT_MS), not WebClient's ten in 30 minutes.
+        const clientOptions = {
+          slackApiUrl: slack.apiUrl,
+          logger,
+          timeout: slack.timeoutMs,
+          retryConfig: { retries: 0 },
+          rejectRateLimitedCalls: true,
+          fetch: httpFetch,
+        };
+        const installer = new InstallProvider({
+          clientId: slack.clientId,
+          clientSecret: slack.clientSecret,
+          stateStore: app.store.oauthStates,
+          installationStore: app.store.installations,
+          authorizationUrl: slack.authorizeUrl,
+          logger,
+          clientOptions,
+        });
+        return {
+          authorizeUrl: await authorizeUrlBuilder(installer, opts.config),
+          client: new WebClient(undefined, clientOptions),
+        };
+      })());
     app.decorate('slack', load);
   },
   { name: 'slack', dependencies: ['store'] },

@@ -8,10 +8,13 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8',
 /** GET /assets/:file: the page script and style, read once at start-up; nothing outside the list is served. */
 export default async function assetsRoute(app: FastifyInstance) {
   const files = new Map(
-    ['copy.js', 'style.css'].map((name) => [name, {
-      body: readFileSync(resolve(viewsDir, 'assets', name)),
-      type: TYPES[name.slice(name.lastIndexOf('.'))]!,
-    }]),
+    ['copy.js', 'style.css'].map((name) => [
+      name,
+      {
+        body: readFileSync(resolve(viewsDir, 'assets', name)),
+        type: TYPES[name.slice(name.lastIndexOf('.'))]!,
+      },
+    ]),
   );
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const file = files.get(request.params.file);

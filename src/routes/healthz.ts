@@ -9,6 +9,9 @@ export default async function healthzRoute(app: FastifyInstance) {
     } catch (err) {
       app.log.error({ err }, 'health check: database did not answer');
     }
-    return reply.status(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'unavailable' });
+    return reply
+      .status(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ok ? 'ok' : 'unavailable' });
   });
 }

@@ -16,7 +16,9 @@ export function secretMatcher(expected: string): (given: string) => boolean {
 export default async function installRoute(app: FastifyInstance, opts: { config: Config; installSecret: string }) {
   const { config } = opts;
   const isInstallSecret = secretMatcher(opts.installSecret);
-  const cookieAttributes = app.serializeCookie('x', '', stateCookieOptions(config.publicUrl) as Parameters<typeof app.serializeCookie>[2]).slice('x='.length);
+  const cookieAttributes = app
+    .serializeCookie('x', '', stateCookieOptions(config.publicUrl) as Parameters<typeof app.serializeCookie>[2])
+    .slice('x='.length);
   const installOptions = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
 
   app.get<{ Params: { secret: string } }>('/slack/install/:secret', async (request, reply) => {

@@ -4,5 +4,9 @@ import type { FastifyInstance } from 'fastify';
 export default async function metricsRoute(app: FastifyInstance) {
   const registry = app.metricsRegistry!;
   app.get('/metrics', async (_request, reply) =>
-    reply.header('cache-control', 'no-store').type(registry.contentType).send(await registry.metrics()));
+    reply
+      .header('cache-control', 'no-store')
+      .type(registry.contentType)
+      .send(await registry.metrics()),
+  );
 }

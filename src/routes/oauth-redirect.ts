@@ -21,7 +21,8 @@ const SLACK_ERRORS: Record<string, string> = {
 
 const STATE_PAGES: Record<StateFailure | 'missing' | 'other_browser', string> = {
   missing: 'The answer from Slack did not carry the state this server sent, so it cannot be trusted.',
-  other_browser: 'This install was started in another browser, or this browser did not keep the cookie this server set. Start again in this browser.',
+  other_browser:
+    'This install was started in another browser, or this browser did not keep the cookie this server set. Start again in this browser.',
   unknown: 'The answer from Slack carried a state this server never issued, so it cannot be trusted.',
   expired: 'This install link was opened more than 10 minutes ago and has expired.',
   used: 'This install has already been completed, or the page was reloaded. Each install link works once.',
@@ -42,12 +43,20 @@ function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPag
         status: 400,
         page: {
           title: 'No webhook was created',
-          message: 'Slack completed the install but sent no incoming webhook: the Slack app does not request the incoming-webhook scope. Ask the operator to add it to SLACK_SCOPES. Nothing was stored.',
+          message:
+            'Slack completed the install but sent no incoming webhook: the Slack app does not request the incoming-webhook scope. Ask the operator to add it to SLACK_SCOPES. Nothing was stored.',
         },
       };
     case 'malformed':
     case 'unreachable':
-      return { status: 502, page: { title: 'Slack could not be reached', message: 'This server could not complete the install with Slack. Nothing was stored; please try again in a moment.' } };
+      return {
+        status: 502,
+        page: {
+          title: 'Slack could not be reached',
+          message:
+            'This server could not complete the install with Slack. Nothing was stored; please try again in a moment.',
+        },
+      };
   }
 }
 
@@ -71,15 +80,29 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   }
 
   const cancelled = (reply: FastifyReply, issued: boolean) =>
-    fail(reply, 400, { title: 'Install cancelled', message: 'You cancelled the install in Slack, so no webhook was created.' }, 'access_denied', issued);
+    fail(
+      reply,
+      400,
+      { title: 'Install cancelled', message: 'You cancelled the install in Slack, so no webhook was created.' },
+      'access_denied',
+      issued,
+    );
   const slackRedirectError = (reply: FastifyReply, error: string, issued: boolean) =>
-    fail(reply, 400, { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` }, 'slack_redirect_error', issued);
+    fail(
+      reply,
+      400,
+      { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` },
+      'slack_redirect_error',
+      issued,
+    );
 
   // The install URL is a secret: a page that could be reached without it says how to start again instead.
   function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
     reply.request.outcome = { event: 'install failed', reason };
     app.metrics.installsFailed.inc({ reason: label(reason.split(':')[0]!) });
-    const retry = bound ? { retryUrl: installUrl } : { retryHint: 'To try again, open the install link you were given.' };
+    const retry = bound
+      ? { retryUrl: installUrl }
+      : { retryHint: 'To try again, open the install link you were given.' };
     return reply.page('error', { ...page, ...retry }, status);
   }
 
@@ -95,32 +118,73 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     if (typeof claim !== 'object') {
       if (error === 'access_denied') return cancelled(reply, issued);
       if (error !== undefined) return slackRedirectError(reply, error, issued);
-      if (state === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.missing }, 'state_missing', false);
-      if (claim === undefined) return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.other_browser }, 'state_other_browser', false);
-      return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES[claim] }, `state_${claim}`, issued);
+      if (state === undefined)
+        return fail(
+          reply,
+          400,
+          { title: 'Install could not be verified', message: STATE_PAGES.missing },
+          'state_missing',
+          false,
+        );
+      if (claim === undefined)
+        return fail(
+          reply,
+          400,
+          { title: 'Install could not be verified', message: STATE_PAGES.other_browser },
+          'state_other_browser',
+          false,
+        );
+      return fail(
+        reply,
+        400,
+        { title: 'Install could not be verified', message: STATE_PAGES[claim] },
+        `state_${claim}`,
+        issued,
+      );
     }
 
     // From here the state is this flow's; every way out spends it, so the flow cannot be resumed later.
     try {
-      if (error === 'access_denied') return spent(claim, cancelled(reply, true));
-      if (error !== undefined) return spent(claim, slackRedirectError(reply, error, true));
+      if (error === 'access_denied') return await spent(claim, cancelled(reply, true));
+      if (error !== undefined) return await spent(claim, slackRedirectError(reply, error, true));
       if (code === undefined) {
-        return spent(claim, fail(reply, 400, { title: 'Install could not be completed', message: 'Slack sent no authorization code back. Nothing was stored.' }, 'code_missing', true));
+        return await spent(
+          claim,
+          fail(
+            reply,
+            400,
+            {
+              title: 'Install could not be completed',
+              message: 'Slack sent no authorization code back. Nothing was stored.',
+            },
+            'code_missing',
+            true,
+          ),
+        );
       }
 
       const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
-      const result = await exchangeCode((await app.slack()).client, {
-        clientId: config.slack.clientId,
-        clientSecret: config.slack.clientSecret,
-        code,
-        redirectUri: config.redirectUri,
-      }, config.slack.timeoutMs);
+      const result = await exchangeCode(
+        (await app.slack()).client,
+        {
+          clientId: config.slack.clientId,
+          clientSecret: config.slack.clientSecret,
+          code,
+          redirectUri: config.redirectUri,
+        },
+        config.slack.timeoutMs,
+      );
       stopTimer({ outcome: result.ok ? 'ok' : result.failure.kind });
       if (!result.ok) {
         const { status, page } = failurePage(result.failure);
         const f = result.failure;
-        const reason = f.kind === 'slack_error' ? `slack_${f.error}` : f.kind === 'unreachable' ? `unreachable: ${f.detail}` : f.kind;
-        return spent(claim, fail(reply, status, page, reason, true));
+        const reason =
+          f.kind === 'slack_error'
+            ? `slack_${f.error}`
+            : f.kind === 'unreachable'
+              ? `unreachable: ${f.detail}`
+              : f.kind;
+        return await spent(claim, fail(reply, status, page, reason, true));
       }
 
       const { installation } = result;
@@ -129,12 +193,23 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
         recorded = await app.store.recordInstall(installation, claim); // records the state's use too
       } catch (err) {
         if (!(err instanceof StateError)) throw err;
-        return fail(reply, 400, { title: 'Install could not be verified', message: STATE_PAGES.used }, 'state_used', true);
+        return await fail(
+          reply,
+          400,
+          { title: 'Install could not be verified', message: STATE_PAGES.used },
+          'state_used',
+          true,
+        );
       }
       app.metrics.installsCompleted.inc();
-      request.outcome = { event: 'install completed', installationId: recorded.id, teamId: installation.team?.id, channelId: installation.incomingWebhook?.channelId };
+      request.outcome = {
+        event: 'install completed',
+        installationId: recorded.id,
+        teamId: installation.team?.id,
+        channelId: installation.incomingWebhook?.channelId,
+      };
       reply.setCookie(LANDING_COOKIE, recorded.session, landingCookieOptions(config.publicUrl));
-      return renderLanding(reply, landingFields(installation), { installUrl, csrf: recorded.csrf });
+      return await renderLanding(reply, landingFields(installation), { installUrl, csrf: recorded.csrf });
     } finally {
       app.store.oauthStates.release(claim); // a no-op once spent or recorded
     }

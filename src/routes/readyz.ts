@@ -12,7 +12,13 @@ export default async function readyzRoute(app: FastifyInstance) {
       app.log.error({ err }, 'readiness check: database did not answer');
     }
     const ready = version === expected;
-    return reply.status(ready ? 200 : 503).header('cache-control', 'no-store')
-      .send({ status: ready ? 'ready' : 'unavailable', database: version >= 0 ? 'ok' : 'unavailable', migrations: { applied: Math.max(version, 0), expected } });
+    return reply
+      .status(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({
+        status: ready ? 'ready' : 'unavailable',
+        database: version >= 0 ? 'ok' : 'unavailable',
+        migrations: { applied: Math.max(version, 0), expected },
+      });
   });
 }

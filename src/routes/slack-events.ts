@@ -19,14 +19,20 @@ function header(request: FastifyRequest, name: string): string | undefined {
  */
 export default async function slackEventsRoute(app: FastifyInstance, opts: { signingSecret: string }) {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.post('/slack/events', async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const signed = verifySlackRequest(opts.signingSecret, {
-      timestamp: header(request, 'x-slack-request-timestamp'),
-      signature: header(request, 'x-slack-signature'),
-    }, raw);
+    const signed = verifySlackRequest(
+      opts.signingSecret,
+      {
+        timestamp: header(request, 'x-slack-request-timestamp'),
+        signature: header(request, 'x-slack-signature'),
+      },
+      raw,
+    );
     if (!signed) {
       request.outcome = { event: 'events: bad signature' };
       return reply.status(401).send();
@@ -38,7 +44,8 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     } catch {
       return reply.status(400).type('text/plain; charset=utf-8').send('The body is not JSON.\n');
     }
-    if (!isRecord(body)) return reply.status(400).type('text/plain; charset=utf-8').send('The body is not a JSON object.\n');
+    if (!isRecord(body))
+      return reply.status(400).type('text/plain; charset=utf-8').send('The body is not a JSON object.\n');
 
     if (body.type === 'url_verification') {
       app.metrics.eventsReceived.inc({ type: 'url_verification' });
@@ -50,15 +57,27 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const where = { teamId: text(body.team_id), enterpriseId: text(body.enterprise_id) };
     // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
     // after it are not its subject.
-    const eventTime = typeof body.event_time === 'number' && Number.isFinite(body.event_time) ? (Math.floor(body.event_time) + 1) * 1000 : Date.now();
+    const eventTime =
+      typeof body.event_time === 'number' && Number.isFinite(body.event_time)
+        ? (Math.floor(body.event_time) + 1) * 1000
+        : Date.now();
     const sentAt = new Date(Math.min(eventTime, Date.now()));
 
     if (body.type === 'event_callback' && type === 'app_uninstalled') {
-      const revoked = app.store.installations.revokeWorkspace({ ...where, isEnterpriseInstall: body.is_enterprise_install === true }, 'app_uninstalled', sentAt);
+      const revoked = app.store.installations.revokeWorkspace(
+        { ...where, isEnterpriseInstall: body.is_enterprise_install === true },
+        'app_uninstalled',
+        sentAt,
+      );
       request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
     } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
       const tokens = isRecord(event.tokens) ? event.tokens : {};
-      const revoked = app.store.installations.revokeByUsers(where, { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) }, 'tokens_revoked', sentAt);
+      const revoked = app.store.installations.revokeByUsers(
+        where,
+        { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) },
+        'tokens_revoked',
+        sentAt,
+      );
       request.outcome = { event: type, teamId: where.teamId, revoked };
     } else {
       request.outcome = { event: label(type), handled: false };

@@ -23,23 +23,38 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
   app.post('/slack/test-message', async (request, reply) => {
     const session = cookieValue(request, LANDING_COOKIE);
     const { csrf } = stringFields(request.body, ['csrf'], 100);
-    const used = session === undefined || csrf === undefined ? { refused: 'unknown' as const } : app.store.landingSessions.use(session, csrf);
+    const used =
+      session === undefined || csrf === undefined
+        ? { refused: 'unknown' as const }
+        : app.store.landingSessions.use(session, csrf);
     if ('refused' in used) {
       request.outcome = { event: 'test message refused', reason: used.refused };
       return reply.page('error', { title: 'No test message was sent', message: REFUSALS[used.refused] }, 403);
     }
     const record = app.store.installations.get(used.installationId);
     if (record === undefined || record.revokedAt !== null) {
-      return reply.page('error', { title: 'No test message was sent', message: 'This installation has been removed.' }, 410);
+      return reply.page(
+        'error',
+        { title: 'No test message was sent', message: 'This installation has been removed.' },
+        410,
+      );
     }
 
     const result = await sendTestMessage(record.webhookUrl, record.channelName, opts.config.slack.timeoutMs);
     app.metrics.webhookChecks.inc({ outcome: result.ok ? 'live' : result.dead ? 'dead' : 'unknown' });
     if (!result.ok && result.dead) app.store.installations.revoke(record.id, `webhook dead: ${result.reason}`);
-    request.outcome = { event: 'test message', installationId: record.id, ok: result.ok, reason: result.ok ? undefined : result.reason };
+    request.outcome = {
+      event: 'test message',
+      installationId: record.id,
+      ok: result.ok,
+      reason: result.ok ? undefined : result.reason,
+    };
     const testResult = result.ok
       ? { ok: true, message: `A test message was posted to ${record.channelName}. Have a look in Slack.` }
-      : { ok: false, message: `Slack did not post the test message: ${result.reason}.${result.dead ? ' This webhook no longer works; install again for a new one.' : ''}` };
+      : {
+          ok: false,
+          message: `Slack did not post the test message: ${result.reason}.${result.dead ? ' This webhook no longer works; install again for a new one.' : ''}`,
+        };
     return renderLanding(reply, recordFields(record), { installUrl: opts.installUrl, csrf, testResult });
   });
 }

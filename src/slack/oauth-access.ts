@@ -50,19 +50,26 @@ export function toInstallation(body: Record<string, unknown>): Installation | 'n
     user: { id: text(authedUser.id) ?? '', token: undefined, scopes: undefined },
     // bot.id is left empty: learning it costs an auth.test call per install (what @slack/oauth does), and
     // nothing here needs it.
-    bot: botToken === undefined ? undefined : {
-      token: botToken,
-      scopes: (text(body.scope) ?? '').split(',').filter(Boolean),
-      id: '',
-      userId: text(body.bot_user_id) ?? '',
+    bot:
+      botToken === undefined
+        ? undefined
+        : {
+            token: botToken,
+            scopes: (text(body.scope) ?? '').split(',').filter(Boolean),
+            id: '',
+            userId: text(body.bot_user_id) ?? '',
+          },
+    incomingWebhook: {
+      url,
+      channel,
+      channelId,
+      configurationUrl: isHttpUrl(configurationUrl) ? configurationUrl : undefined,
     },
-    incomingWebhook: { url, channel, channelId, configurationUrl: isHttpUrl(configurationUrl) ? configurationUrl : undefined },
     appId: text(body.app_id),
     tokenType: 'bot',
     authVersion: 'v2',
-  } as Installation;
+  };
 }
-
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +77,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('deadline passed'), { code: 'deadline' })), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('deadline passed'), { code: 'deadline' })),
+      Math.max(0, deadline - Date.now()),
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -88,14 +98,23 @@ export async function exchangeCode(
   let body: Record<string, unknown> | undefined;
   for (let attempt = 1; body === undefined; attempt++) {
     try {
-      body = (await beforeDeadline(client.oauth.v2.access({
-        client_id: args.clientId,
-        client_secret: args.clientSecret,
-        code: args.code,
-        redirect_uri: args.redirectUri,
-      }), deadline)) as unknown as Record<string, unknown>;
+      body = (await beforeDeadline(
+        client.oauth.v2.access({
+          client_id: args.clientId,
+          client_secret: args.clientSecret,
+          code: args.code,
+          redirect_uri: args.redirectUri,
+        }),
+        deadline,
+      )) as unknown as Record<string, unknown>;
     } catch (err) {
-      const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number; retryAfter?: number; message?: string };
+      const e = err as {
+        code?: string;
+        data?: { error?: unknown };
+        statusCode?: number;
+        retryAfter?: number;
+        message?: string;
+      };
       if (e.code === ErrorCode.PlatformError) {
         const error = text(e.data?.error);
         // WebClient reports a body that is not JSON as `ok: false` with the whole body as its "error": not Slack's word.
@@ -112,10 +131,13 @@ export async function exchangeCode(
       }
       const cause = (err as { original?: { name?: string; cause?: { code?: string } } }).original;
       const timedOut = e.code === 'deadline' || cause?.name === 'TimeoutError' || cause?.name === 'AbortError';
-      const detail = timedOut ? `timed out after ${timeoutMs} ms`
-        : e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode ?? '?'}`
-        : e.code === ErrorCode.RequestError ? `network error ${cause?.cause?.code ?? cause?.name ?? ''}`.trim()
-        : e.code ?? 'error';
+      const detail = timedOut
+        ? `timed out after ${timeoutMs} ms`
+        : e.code === ErrorCode.HTTPError
+          ? `HTTP ${e.statusCode ?? '?'}`
+          : e.code === ErrorCode.RequestError
+            ? `network error ${cause?.cause?.code ?? cause?.name ?? ''}`.trim()
+            : (e.code ?? 'error');
       return { ok: false, failure: { kind: 'unreachable', detail } };
     }
   }

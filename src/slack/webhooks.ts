@@ -2,13 +2,20 @@
 import { isSlackCode } from '../input.js';
 
 /** Bodies with which Slack says a webhook is gone for good (any 4xx but 429); see shared Slack notes §3.3. */
-const DEAD = new Set(['no_service', 'channel_not_found', 'channel_is_archived', 'invalid_token', 'action_prohibited', 'no_team', 'team_disabled']);
+const DEAD = new Set([
+  'no_service',
+  'channel_not_found',
+  'channel_is_archived',
+  'invalid_token',
+  'action_prohibited',
+  'no_team',
+  'team_disabled',
+]);
 /** An empty payload is refused with these while the webhook lives, and nothing is posted. */
 const LIVE_REFUSALS = new Set(['no_text', 'invalid_payload']);
 
 export type WebhookAnswer =
-  | { kind: 'answered'; status: number; body: string }
-  | { kind: 'unreachable'; detail: string };
+  { kind: 'answered'; status: number; body: string } | { kind: 'unreachable'; detail: string };
 
 /** One POST with a JSON payload; never throws, never follows a redirect. */
 export async function postToWebhook(url: string, payload: object, timeoutMs: number): Promise<WebhookAnswer> {
@@ -24,14 +31,15 @@ export async function postToWebhook(url: string, payload: object, timeoutMs: num
     return { kind: 'answered', status: res.status, body };
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
-    return { kind: 'unreachable', detail: e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.name ?? 'error' };
+    return {
+      kind: 'unreachable',
+      detail: e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.name ?? 'error'),
+    };
   }
 }
 
 export type WebhookCheck =
-  | { outcome: 'live' }
-  | { outcome: 'dead'; reason: string }
-  | { outcome: 'unknown'; detail: string };
+  { outcome: 'live' } | { outcome: 'dead'; reason: string } | { outcome: 'unknown'; detail: string };
 
 /**
  * Tells a live webhook from a dead one without posting a message: Slack refuses an empty payload with 400
@@ -53,7 +61,8 @@ export type TestMessageResult = { ok: true } | { ok: false; reason: string; dead
 export async function sendTestMessage(url: string, channel: string, timeoutMs: number): Promise<TestMessageResult> {
   const text = `:wave: Hello ${channel}! This webhook works: messages sent to it will appear here.`;
   const answer = await postToWebhook(url, { text }, timeoutMs);
-  if (answer.kind === 'unreachable') return { ok: false, reason: `Slack could not be reached (${answer.detail})`, dead: false };
+  if (answer.kind === 'unreachable')
+    return { ok: false, reason: `Slack could not be reached (${answer.detail})`, dead: false };
   if (answer.status === 200) return { ok: true };
   const code = isSlackCode(answer.body) ? answer.body : `HTTP ${answer.status}`;
   return { ok: false, reason: code, dead: answer.status !== 429 && answer.status < 500 && DEAD.has(answer.body) };

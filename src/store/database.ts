@@ -57,4 +57,3 @@ export function openDatabase(path: string): Db {
   migrate(db);
   return db;
 }
-

@@ -31,7 +31,10 @@ export class Store {
   readonly #syncNormal;
   #pending: PendingInstall[] = [];
 
-  constructor(readonly db: Db, box: SecretBox) {
+  constructor(
+    readonly db: Db,
+    box: SecretBox,
+  ) {
     this.installations = new InstallationsRepository(db, box);
     this.oauthStates = new OAuthStateStore(db, box.deriveKey('oauth state'));
     this.settings = new SettingsRepository(db);
@@ -50,7 +53,9 @@ export class Store {
     const unknown = store.installations.unknownKeyIds();
     if (unknown.length > 0) {
       store.close();
-      throw new KeyError(`installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`);
+      throw new KeyError(
+        `installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
+      );
     }
     store.installations.resealPlaintext();
     return store;

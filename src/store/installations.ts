@@ -121,17 +121,24 @@ export class InstallationsRepository implements InstallationStore {
         @channel_id, @channel_name, @webhook_url, @configuration_url, @app_id, @bot_user_id, @bot_token, @scopes,
         @installer_user_id, @installed_at, @key_id)`);
     this.#plaintext = db.prepare<[], Pick<Row, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>>(
-      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL');
+      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL',
+    );
     this.#notUnder = db.prepare<[string], Pick<Row, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>>(
-      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL OR key_id <> ?');
+      'SELECT id, webhook_url, bot_token, key_id FROM installations WHERE key_id IS NULL OR key_id <> ?',
+    );
     this.#update = db.prepare<[string, string | null, string, number], never>(
-      'UPDATE installations SET webhook_url = ?, bot_token = ?, key_id = ? WHERE id = ?');
-    this.#keyIds = db.prepare<[], { key_id: string }>('SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL');
+      'UPDATE installations SET webhook_url = ?, bot_token = ?, key_id = ? WHERE id = ?',
+    );
+    this.#keyIds = db.prepare<[], { key_id: string }>(
+      'SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL',
+    );
     this.#byId = db.prepare<[number], Row>('SELECT * FROM installations WHERE id = ?');
     this.#latestForTeam = db.prepare<[string], Row>(
-      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1');
+      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1',
+    );
     this.#latestForEnterprise = db.prepare<[string], Row>(
-      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1');
+      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1',
+    );
     this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM installations');
     this.#list = db.prepare<{ team_id: string | null; channel_id: string | null; revoked: number | null }, Row>(`
       SELECT * FROM installations
@@ -140,19 +147,34 @@ export class InstallationsRepository implements InstallationStore {
       ORDER BY id`);
     // Every revocation touches active rows only, so a repeated event or command changes nothing.
     this.#revokeOne = db.prepare<[number, string, number], never>(
-      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL',
+    );
     // Events only reach installs made before they were sent: a late retry must not revoke a reinstall.
     this.#revokeTeam = db.prepare<[number, string, string, number], never>(
-      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL AND installed_at <= ?');
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL AND installed_at <= ?',
+    );
     this.#revokeEnterprise = db.prepare<[number, string, string, number], never>(
-      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL AND installed_at <= ?');
-    this.#revokeUsers = db.prepare<{ at: number; reason: string; team_id: string | null; enterprise_id: string | null; bots: string; users: string; before: number }, never>(`
+      'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL AND installed_at <= ?',
+    );
+    this.#revokeUsers = db.prepare<
+      {
+        at: number;
+        reason: string;
+        team_id: string | null;
+        enterprise_id: string | null;
+        bots: string;
+        users: string;
+        before: number;
+      },
+      never
+    >(`
       UPDATE installations SET revoked_at = @at, revoked_reason = @reason
       WHERE revoked_at IS NULL AND installed_at <= @before
         AND ((is_enterprise_install = 0 AND team_id = @team_id) OR (is_enterprise_install = 1 AND enterprise_id = @enterprise_id))
         AND (bot_user_id IN (SELECT value FROM json_each(@bots)) OR installer_user_id IN (SELECT value FROM json_each(@users)))`);
-    this.#prune = db.prepare<[number], never>('DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?');
-
+    this.#prune = db.prepare<[number], never>(
+      'DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?',
+    );
   }
 
   async storeInstallation(installation: Installation): Promise<void> {
@@ -188,9 +210,12 @@ export class InstallationsRepository implements InstallationStore {
 
   /** The newest install for the workspace (or the org, for an org-wide install), as @slack/oauth expects. */
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation> {
-    const row = query.isEnterpriseInstall && query.enterpriseId !== undefined
-      ? this.#latestForEnterprise.get(query.enterpriseId)
-      : query.teamId !== undefined ? this.#latestForTeam.get(query.teamId) : undefined;
+    const row =
+      query.isEnterpriseInstall && query.enterpriseId !== undefined
+        ? this.#latestForEnterprise.get(query.enterpriseId)
+        : query.teamId !== undefined
+          ? this.#latestForTeam.get(query.teamId)
+          : undefined;
     if (row === undefined) throw new Error('no installation matches the query');
     return toInstallation(toRecord(row, this.#box));
   }
@@ -205,11 +230,13 @@ export class InstallationsRepository implements InstallationStore {
   }
 
   list(filter: InstallationFilter = {}): InstallationRecord[] {
-    return this.#list.all({
-      team_id: filter.teamId ?? null,
-      channel_id: filter.channelId ?? null,
-      revoked: filter.revoked === undefined ? null : Number(filter.revoked),
-    }).map((row) => toRecord(row, this.#box));
+    return this.#list
+      .all({
+        team_id: filter.teamId ?? null,
+        channel_id: filter.channelId ?? null,
+        revoked: filter.revoked === undefined ? null : Number(filter.revoked),
+      })
+      .map((row) => toRecord(row, this.#box));
   }
 
   /** Marks one installation revoked; false when it does not exist or was revoked already. */
@@ -221,11 +248,20 @@ export class InstallationsRepository implements InstallationStore {
    * `app_uninstalled`: every active installation of a workspace (or of an org, for org-wide installs) made
    * before `sentAt`, when Slack sent the event.
    */
-  revokeWorkspace(where: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }, reason: string, sentAt: Date, at = new Date()): number {
+  revokeWorkspace(
+    where: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean },
+    reason: string,
+    sentAt: Date,
+    at = new Date(),
+  ): number {
     if (where.isEnterpriseInstall) {
-      return where.enterpriseId === undefined ? 0 : this.#revokeEnterprise.run(at.getTime(), reason, where.enterpriseId, sentAt.getTime()).changes;
+      return where.enterpriseId === undefined
+        ? 0
+        : this.#revokeEnterprise.run(at.getTime(), reason, where.enterpriseId, sentAt.getTime()).changes;
     }
-    return where.teamId === undefined ? 0 : this.#revokeTeam.run(at.getTime(), reason, where.teamId, sentAt.getTime()).changes;
+    return where.teamId === undefined
+      ? 0
+      : this.#revokeTeam.run(at.getTime(), reason, where.teamId, sentAt.getTime()).changes;
   }
 
   /** `tokens_revoked`: active installations made before `sentAt` whose bot user or installing user is named. */
@@ -254,7 +290,10 @@ export class InstallationsRepository implements InstallationStore {
 
   /** Key ids that rows are sealed under but that are not configured: such rows could not be read. */
   unknownKeyIds(): string[] {
-    return this.#keyIds.all().map((r) => r.key_id).filter((id) => !this.#box.hasKey(id));
+    return this.#keyIds
+      .all()
+      .map((r) => r.key_id)
+      .filter((id) => !this.#box.hasKey(id));
   }
 
   /** Seals the rows written before encryption existed (at start-up); returns how many. */
@@ -302,5 +341,5 @@ function toInstallation(r: InstallationRecord): Installation {
     appId: r.appId ?? undefined,
     tokenType: 'bot',
     authVersion: 'v2',
-  } as Installation;
+  };
 }

@@ -24,11 +24,14 @@ export class LandingSessionsRepository {
 
   constructor(db: Db) {
     this.#insert = db.prepare<[string, number, string, number], never>(
-      'INSERT INTO landing_sessions (session_hash, installation_id, csrf_hash, expires_at) VALUES (?, ?, ?, ?)');
+      'INSERT INTO landing_sessions (session_hash, installation_id, csrf_hash, expires_at) VALUES (?, ?, ?, ?)',
+    );
     this.#find = db.prepare<[string], { installation_id: number; csrf_hash: string; expires_at: number; uses: number }>(
-      'SELECT installation_id, csrf_hash, expires_at, uses FROM landing_sessions WHERE session_hash = ?');
+      'SELECT installation_id, csrf_hash, expires_at, uses FROM landing_sessions WHERE session_hash = ?',
+    );
     this.#use = db.prepare<[string, number], never>(
-      'UPDATE landing_sessions SET uses = uses + 1 WHERE session_hash = ? AND uses < ?');
+      'UPDATE landing_sessions SET uses = uses + 1 WHERE session_hash = ? AND uses < ?',
+    );
     this.#prune = db.prepare<[number], never>('DELETE FROM landing_sessions WHERE expires_at < ?');
   }
 
@@ -39,7 +42,12 @@ export class LandingSessionsRepository {
       this.#prune.run(now);
       this.#prunedAt = now;
     }
-    this.#insert.run(hash(session).toString('base64url'), installationId, hash(csrf).toString('base64url'), now + LANDING_SESSION_TTL_MS);
+    this.#insert.run(
+      hash(session).toString('base64url'),
+      installationId,
+      hash(csrf).toString('base64url'),
+      now + LANDING_SESSION_TTL_MS,
+    );
     return { session, csrf };
   }
 

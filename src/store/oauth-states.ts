@@ -54,7 +54,9 @@ export class OAuthStateStore implements StateStore {
 
   constructor(db: Db, signingKey: Buffer) {
     this.#key = signingKey;
-    this.#markUsed = db.prepare<[string, number], never>('INSERT INTO used_oauth_states (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.#markUsed = db.prepare<[string, number], never>(
+      'INSERT INTO used_oauth_states (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    );
     this.#prune = db.prepare<[number], never>('DELETE FROM used_oauth_states WHERE expires_at < ?');
     this.#isUsed = db.prepare<[string], { nonce: string }>('SELECT nonce FROM used_oauth_states WHERE nonce = ?');
   }
@@ -78,7 +80,8 @@ export class OAuthStateStore implements StateStore {
    */
   claim(now: Date, state: string): StateClaim {
     const raw = Buffer.from(state, 'base64url');
-    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== state) throw new StateError('unknown');
+    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== state)
+      throw new StateError('unknown');
     const body = raw.subarray(0, NONCE_BYTES + TIME_BYTES);
     if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(body))) throw new StateError('unknown');
     const issuedAt = body.readUIntBE(NONCE_BYTES, TIME_BYTES);

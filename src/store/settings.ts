@@ -9,7 +9,8 @@ export class SettingsRepository {
   constructor(db: Db) {
     this.#get = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?');
     this.#insertIfMissing = db.prepare<[string, string], never>(
-      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+    );
   }
 
   get(key: string): string | undefined {

@@ -3,10 +3,19 @@ document.querySelectorAll('[data-copy-target]').forEach(function (button) {
   button.addEventListener('click', function () {
     var field = document.getElementById(button.getAttribute('data-copy-target'));
     var status = document.getElementById('copy-status');
-    function done(text) { if (status) status.textContent = text; }
+    function done(text) {
+      if (status) status.textContent = text;
+    }
     field.select();
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(function () { done('Copied'); }, function () { done('Press Ctrl+C to copy'); });
+      navigator.clipboard.writeText(field.value).then(
+        function () {
+          done('Copied');
+        },
+        function () {
+          done('Press Ctrl+C to copy');
+        },
+      );
     } else {
       done(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy');
     }

@@ -16,10 +16,12 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
     url: '/api/:method',
     handler: async (request, reply): Promise<ApiAnswer | FastifyReply> => {
       const { method } = request.params as { method: string };
-      if (method !== 'oauth.v2.access' && method !== 'auth.test') return { ok: false, error: 'unknown_method', req_method: method };
+      if (method !== 'oauth.v2.access' && method !== 'auth.test')
+        return { ok: false, error: 'unknown_method', req_method: method };
       // An injected fault comes first, before the body is even looked at, as when Slack itself has trouble.
       if (await playFault(emulator.takeFault(method), request, reply, closing)) return reply;
-      const parsed = request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : apiFields(request);
+      const parsed =
+        request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : apiFields(request);
       if (!parsed.ok) return { ok: false, error: parsed.error };
       if (method === 'oauth.v2.access') return oauthV2Access(emulator, request, parsed.fields);
       const answer = authTest(emulator, request, parsed.fields);
@@ -31,7 +33,8 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
   app.route({
     method: ['PUT', 'PATCH', 'DELETE'],
     url: '/api/:method',
-    handler: async (_request, reply) => reply.code(405).header('allow', 'GET, POST').send({ ok: false, error: 'method_not_allowed' }),
+    handler: async (_request, reply) =>
+      reply.code(405).header('allow', 'GET, POST').send({ ok: false, error: 'method_not_allowed' }),
   });
 }
 
@@ -40,7 +43,8 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
   const credentials = clientCredentials(request.headers.authorization, fields);
   const client = credentials.id ? emulator.app(credentials.id) : undefined;
   if (!client) return { ok: false, error: 'invalid_client_id' };
-  if (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret)) return { ok: false, error: 'bad_client_secret' };
+  if (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret))
+    return { ok: false, error: 'bad_client_secret' };
   const grantType = fields.get('grant_type');
   if (grantType !== undefined && grantType !== 'authorization_code') return { ok: false, error: 'invalid_grant_type' };
 
@@ -78,20 +82,26 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
 
 /** HTTP Basic credentials if sent (Slack's recommended way), else the client_id/client_secret fields. */
 function clientCredentials(header: string | undefined, fields: Fields): { id?: string; secret?: string } {
-  if (header === undefined || !/^basic\s/i.test(header)) return { id: fields.get('client_id'), secret: fields.get('client_secret') };
+  if (header === undefined || !/^basic\s/i.test(header))
+    return { id: fields.get('client_id'), secret: fields.get('client_secret') };
   const encoded = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)?.[1];
   const decoded = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon < 0 ? {} : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-function authTest(emulator: SlackEmulator, request: FastifyRequest, fields: Fields): { ok: true; scopes: string; body: ApiAnswer } | { ok: false; body: ApiAnswer } {
+function authTest(
+  emulator: SlackEmulator,
+  request: FastifyRequest,
+  fields: Fields,
+): { ok: true; scopes: string; body: ApiAnswer } | { ok: false; body: ApiAnswer } {
   const header = request.headers.authorization;
   const bearer = header === undefined ? undefined : /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   const token = bearer ?? fields.get('token');
   if (!token) return { ok: false, body: { ok: false, error: 'not_authed' } };
   const bot = emulator.botByToken(token);
-  if (!bot) return { ok: false, body: { ok: false, error: emulator.isRevokedToken(token) ? 'token_revoked' : 'invalid_auth' } };
+  if (!bot)
+    return { ok: false, body: { ok: false, error: emulator.isRevokedToken(token) ? 'token_revoked' : 'invalid_auth' } };
   const team = emulator.workspace(bot.teamId)!;
   return {
     ok: true,

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeUtf8, formFields, mediaType, queryFields, rawBody, type Fields } from '../body.js';
 import { allowFormRedirect, errorPage, renderPage } from '../html.js';
-import { MAX_CHANNEL_NAME, MAX_CHANNELS_PER_WORKSPACE, type EmulatorApp, type SlackEmulator, type Workspace } from '../state.js';
+import {
+  MAX_CHANNEL_NAME,
+  MAX_CHANNELS_PER_WORKSPACE,
+  type EmulatorApp,
+  type SlackEmulator,
+  type Workspace,
+} from '../state.js';
 
 /** Slack's consent page: GET shows the workspace picker or the channel step, POST answers Allow/Cancel. */
 export default async function authorizeRoutes(app: FastifyInstance, opts: { emulator: SlackEmulator }): Promise<void> {
@@ -39,13 +45,19 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
   app.post('/oauth/v2/authorize', async (request, reply) => {
     const text = decodeUtf8(rawBody(request));
     if (mediaType(request)?.type !== 'application/x-www-form-urlencoded' || text === undefined) {
-      return errorPage(reply, 400, 'invalid_form_data', 'The consent form must be posted as application/x-www-form-urlencoded.');
+      return errorPage(
+        reply,
+        400,
+        'invalid_form_data',
+        'The consent form must be posted as application/x-www-form-urlencoded.',
+      );
     }
     const fields = formFields(text);
     const checked = checkAuthorizeParams(emulator, fields);
     if ('error' in checked) return errorPage(reply, 400, checked.error, checked.message);
     const { params } = checked;
-    if (!params.team) return errorPage(reply, 400, 'invalid_team', 'Choose a workspace first: the form names no known workspace.');
+    if (!params.team)
+      return errorPage(reply, 400, 'invalid_team', 'Choose a workspace first: the form names no known workspace.');
 
     const action = fields.get('action');
     if (action === 'cancel') {
@@ -106,23 +118,30 @@ function checkAuthorizeParams(emulator: SlackEmulator, fields: Fields): Checked 
   if (!app) return { error: 'invalid_client_id', message: 'invalid client_id: no app with this client_id exists.' };
 
   const scope = fields.get('scope');
-  if (!scope || !scope.trim()) return { error: 'missing_scope', message: 'The scope parameter is missing: nothing to ask permission for.' };
+  if (!scope || !scope.trim())
+    return { error: 'missing_scope', message: 'The scope parameter is missing: nothing to ask permission for.' };
   const scopes = parseScopes(scope);
-  if (!scopes) return { error: 'invalid_scope', message: 'The scope parameter is not a comma-separated list of valid scopes.' };
+  if (!scopes)
+    return { error: 'invalid_scope', message: 'The scope parameter is not a comma-separated list of valid scopes.' };
   const userScope = fields.get('user_scope');
   if (userScope && !parseScopes(userScope)) {
-    return { error: 'invalid_scope', message: 'The user_scope parameter is not a comma-separated list of valid scopes.' };
+    return {
+      error: 'invalid_scope',
+      message: 'The user_scope parameter is not a comma-separated list of valid scopes.',
+    };
   }
 
   const redirectUri = fields.get('redirect_uri');
   const redirectTarget = redirectUri ?? app.redirectUrls?.[0];
-  if (redirectTarget === undefined) return { error: 'missing_redirect_uri', message: 'The redirect_uri parameter is missing.' };
+  if (redirectTarget === undefined)
+    return { error: 'missing_redirect_uri', message: 'The redirect_uri parameter is missing.' };
   if (!isAllowedRedirect(redirectTarget, app)) {
     return { error: 'bad_redirect_uri', message: 'The redirect_uri is not a valid http(s) URL allowed for this app.' };
   }
 
   const state = fields.get('state');
-  if (state !== undefined && state.length > MAX_STATE) return { error: 'invalid_state', message: 'The state parameter is too long.' };
+  if (state !== undefined && state.length > MAX_STATE)
+    return { error: 'invalid_state', message: 'The state parameter is too long.' };
 
   const teamParam = fields.get('team') || undefined;
   const team = teamParam === undefined ? undefined : emulator.workspace(teamParam);
@@ -138,7 +157,10 @@ function checkAuthorizeParams(emulator: SlackEmulator, fields: Fields): Checked 
 }
 
 function parseScopes(value: string): string[] | undefined {
-  const scopes = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const scopes = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (scopes.length === 0 || scopes.length > MAX_SCOPES || !scopes.every((s) => SCOPE.test(s))) return undefined;
   return [...new Set(scopes)];
 }
@@ -157,7 +179,10 @@ function isAllowedRedirect(value: string, app: EmulatorApp): boolean {
   return app.redirectUrls.some((allowed) => {
     const base = new URL(allowed);
     const basePath = base.pathname.replace(/\/+$/, '');
-    return url.origin === base.origin && (url.pathname === base.pathname || url.pathname === basePath || url.pathname.startsWith(`${basePath}/`));
+    return (
+      url.origin === base.origin &&
+      (url.pathname === base.pathname || url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))
+    );
   });
 }
 
@@ -174,7 +199,8 @@ function pickChannel(team: Workspace, fields: Fields): Picked {
       };
     }
     const existing = team.channels.find((c) => c.name === newName);
-    if (existing?.archived) return { error: 'name_taken', message: 'A channel with this name exists but is archived; pick another name.' };
+    if (existing?.archived)
+      return { error: 'name_taken', message: 'A channel with this name exists but is archived; pick another name.' };
     if (!existing && team.channels.length >= MAX_CHANNELS_PER_WORKSPACE) {
       return { error: 'too_many_channels', message: 'This workspace has too many channels; pick an existing one.' };
     }

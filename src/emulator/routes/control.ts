@@ -37,7 +37,12 @@ export default async function controlRoutes(app: FastifyInstance, opts: Emulator
   app.post('/control/uninstall', async (request, reply) => {
     const body = readCommand(request, { teamId: 'id', appId: 'id', order: 'order?', repeat: 'boolean?' });
     if (!body.ok) return invalid(reply, 'invalid_request', body.message);
-    const { teamId, appId, order, repeat } = body.value as { teamId: string; appId: string; order?: UninstallOrder; repeat?: boolean };
+    const { teamId, appId, order, repeat } = body.value as {
+      teamId: string;
+      appId: string;
+      order?: UninstallOrder;
+      repeat?: boolean;
+    };
     try {
       return { ok: true, deliveries: await emulator.uninstall(teamId, appId, { order, repeat }) };
     } catch (error) {
@@ -51,14 +56,16 @@ export default async function controlRoutes(app: FastifyInstance, opts: Emulator
     const body = readCommand(request, { url: 'url', reason: 'reason?' });
     if (!body.ok) return invalid(reply, 'invalid_request', body.message);
     const { url, reason = 'no_service' } = body.value as { url: string; reason?: keyof typeof WEBHOOK_ERRORS };
-    if (!emulator.killWebhook(url, reason)) return reply.code(404).send({ ok: false, error: 'unknown_webhook', message: 'no webhook has this URL' });
+    if (!emulator.killWebhook(url, reason))
+      return reply.code(404).send({ ok: false, error: 'unknown_webhook', message: 'no webhook has this URL' });
     return { ok: true, reason };
   });
 }
 
 /** The body as parsed JSON, or what is wrong with it. */
 function readJson(request: FastifyRequest): { ok: true; value: unknown } | { ok: false; message: string } {
-  if (mediaType(request)?.type !== 'application/json') return { ok: false, message: 'content-type must be application/json' };
+  if (mediaType(request)?.type !== 'application/json')
+    return { ok: false, message: 'content-type must be application/json' };
   try {
     return { ok: true, value: JSON.parse(decodeUtf8(rawBody(request)) ?? '') as unknown };
   } catch {
@@ -69,7 +76,10 @@ function readJson(request: FastifyRequest): { ok: true; value: unknown } | { ok:
 type FieldKind = 'id' | 'url' | 'order?' | 'boolean?' | 'reason?';
 
 /** A JSON body checked against its fields. */
-function readCommand(request: FastifyRequest, fields: Record<string, FieldKind>): { ok: true; value: unknown } | { ok: false; message: string } {
+function readCommand(
+  request: FastifyRequest,
+  fields: Record<string, FieldKind>,
+): { ok: true; value: unknown } | { ok: false; message: string } {
   const body = readJson(request);
   const problem = body.ok ? checkFields(body.value, fields) : body.message;
   return problem === undefined ? body : { ok: false, message: problem };
@@ -86,13 +96,15 @@ function checkFields(value: unknown, fields: Record<string, FieldKind>): string 
     if (field === undefined && kind.endsWith('?')) continue;
     switch (kind) {
       case 'id':
-        if (typeof field !== 'string' || !/^[A-Za-z0-9.]+$/.test(field) || field.length > MAX_ID) return `${name} must be a Slack id such as T0ACME0001`;
+        if (typeof field !== 'string' || !/^[A-Za-z0-9.]+$/.test(field) || field.length > MAX_ID)
+          return `${name} must be a Slack id such as T0ACME0001`;
         break;
       case 'url':
         if (typeof field !== 'string' || field === '' || field.length > MAX_URL) return `${name} must be a webhook URL`;
         break;
       case 'order?':
-        if (!(UNINSTALL_ORDERS as readonly unknown[]).includes(field)) return `${name} must be one of ${UNINSTALL_ORDERS.join(', ')}`;
+        if (!(UNINSTALL_ORDERS as readonly unknown[]).includes(field))
+          return `${name} must be one of ${UNINSTALL_ORDERS.join(', ')}`;
         break;
       case 'boolean?':
         if (typeof field !== 'boolean') return `${name} must be true or false`;

@@ -54,7 +54,12 @@ export default async function homeRoutes(app: FastifyInstance, opts: { emulator:
     const { teamId } = request.params as { teamId: string };
     const text = decodeUtf8(rawBody(request));
     if (mediaType(request)?.type !== 'application/x-www-form-urlencoded' || text === undefined) {
-      return errorPage(reply, 400, 'invalid_form_data', 'The form must be posted as application/x-www-form-urlencoded.');
+      return errorPage(
+        reply,
+        400,
+        'invalid_form_data',
+        'The form must be posted as application/x-www-form-urlencoded.',
+      );
     }
     const appId = formFields(text).get('app_id');
     if (!appId) return errorPage(reply, 400, 'invalid_app_id', 'The form names no app to uninstall.');
@@ -68,13 +73,15 @@ export default async function homeRoutes(app: FastifyInstance, opts: { emulator:
 
   app.post('/webhooks/:serviceId/remove', async (request, reply) => {
     const { serviceId } = request.params as { serviceId: string };
-    if (!emulator.removeWebhook(serviceId)) return errorPage(reply, 404, 'unknown_webhook', 'No incoming webhook has this id.');
+    if (!emulator.removeWebhook(serviceId))
+      return errorPage(reply, 404, 'unknown_webhook', 'No incoming webhook has this id.');
     return reply.redirect(home, 303);
   });
 
   app.post('/channels/:channelId/archive', async (request, reply) => {
     const { channelId } = request.params as { channelId: string };
-    if (!emulator.archiveChannel(channelId)) return errorPage(reply, 404, 'unknown_channel', 'No workspace has a channel with this id.');
+    if (!emulator.archiveChannel(channelId))
+      return errorPage(reply, 404, 'unknown_channel', 'No workspace has a channel with this id.');
     return reply.redirect(home, 303);
   });
 }

@@ -51,7 +51,12 @@ function readPayload(request: FastifyRequest): Record<string, unknown> | string 
   const media = mediaType(request)?.type;
   const text = decodeUtf8(rawBody(request));
   if (text === undefined) return 'invalid_payload';
-  const json = media === 'application/json' ? text : media === 'application/x-www-form-urlencoded' ? formFields(text).get('payload') : undefined;
+  const json =
+    media === 'application/json'
+      ? text
+      : media === 'application/x-www-form-urlencoded'
+        ? formFields(text).get('payload')
+        : undefined;
   if (json === undefined) return 'invalid_payload';
   let value: unknown;
   try {
@@ -66,7 +71,10 @@ function readPayload(request: FastifyRequest): Record<string, unknown> | string 
   if (blocks != null && !Array.isArray(blocks)) return 'invalid_blocks';
   if (attachments != null && !Array.isArray(attachments)) return 'invalid_payload';
   if (Array.isArray(attachments) && attachments.length > MAX_ATTACHMENTS) return 'too_many_attachments';
-  const hasContent = (typeof message === 'string' && message !== '') || (Array.isArray(blocks) && blocks.length > 0) || (Array.isArray(attachments) && attachments.length > 0);
+  const hasContent =
+    (typeof message === 'string' && message !== '') ||
+    (Array.isArray(blocks) && blocks.length > 0) ||
+    (Array.isArray(attachments) && attachments.length > 0);
   return hasContent ? payload : 'no_text';
 }
 
