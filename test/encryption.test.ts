@@ -10,6 +10,7 @@ import { KeyError, SecretBox } from '../src/crypto/secret-box.js';
 import { migrate, readMigrations } from '../src/store/database.js';
 import { Store } from '../src/store/index.js';
 import { Browser, install, startApp, tempDir, webhookUrlFrom } from './helpers.js';
+import { flipBit, resizeNonce, truncateTag } from './support/tamper.js';
 
 const hook = (n: number) => ({
   team: { id: 'T1', name: 'One' },
@@ -47,8 +48,39 @@ test('each value gets a fresh nonce, and a sealed value moved to another column 
   assert.notEqual(a, b);
   assert.equal(box.decrypt(a, box.keyId, 'installations.webhook_url'), 'same');
   assert.throws(() => box.decrypt(a, box.keyId, 'installations.bot_token'));
-  const tampered = a.slice(0, -2) + (a.endsWith('A') ? 'BA' : 'AA');
-  assert.throws(() => box.decrypt(tampered, box.keyId, 'installations.webhook_url'));
+  assert.throws(() => box.decrypt(a, box.keyId, ''));
+});
+
+// Each case seals many fresh values (a fresh nonce each time) and damages a different bit of each, so a check that
+// only holds for some values, or a "tamper" that changes nothing, shows up here rather than one CI run in 256.
+const AAD = 'installations.webhook_url';
+const ROUNDS = 64;
+
+for (const part of ['nonce', 'ciphertext', 'tag'] as const) {
+  test(`a sealed value with one bit of its ${part} flipped does not open`, () => {
+    const box = SecretBox.random();
+    for (let i = 0; i < ROUNDS; i++) {
+      const sealed = box.encrypt(`https://hooks.slack.com/services/T1/B${i}/x`, AAD);
+      const tampered = flipBit(sealed, part, i * 7);
+      assert.notEqual(tampered, sealed, 'the tampered value differs');
+      assert.throws(() => box.decrypt(tampered, box.keyId, AAD));
+    }
+  });
+}
+
+test('a tag cut to 4–15 bytes, a nonce of the wrong length, and a value sealed under another AAD are refused', () => {
+  const box = SecretBox.random();
+  const sealed = box.encrypt('https://hooks.slack.com/services/T1/B1/x', AAD);
+  assert.equal(box.decrypt(sealed, box.keyId, AAD), 'https://hooks.slack.com/services/T1/B1/x');
+  for (let bytes = 4; bytes <= 15; bytes++) {
+    assert.throws(() => box.decrypt(truncateTag(sealed, bytes), box.keyId, AAD), `tag of ${bytes} bytes`);
+  }
+  for (const bytes of [0, 8, 11, 13, 16]) {
+    assert.throws(() => box.decrypt(resizeNonce(sealed, bytes), box.keyId, AAD), `nonce of ${bytes} bytes`);
+  }
+  for (const other of ['installations.bot_token', 'installations.webhook_url ', 'Installations.webhook_url']) {
+    assert.throws(() => box.decrypt(sealed, box.keyId, other), `AAD ${other}`);
+  }
 });
 
 test('rows written before encryption are sealed at start-up and still read back', (t) => {
