@@ -408,7 +408,11 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
     assert.ok(header!.includes(column), `a ${column} column`);
   }
   assert.equal(records[0]!.id, String(ids[0]));
-  assert.equal(records[0]!.teamName, nasty, 'commas, quotes, line breaks survive the round trip');
+  assert.equal(
+    records[0]!.teamName,
+    'Acme, "The Best"\\nCorp\\r\\n=cmd|\' /C calc\'!A0 \\u001b[31m',
+    'commas and quotes survive the round trip; line breaks and escapes are shown, not written (cli-output.test)',
+  );
   assert.equal(records[0]!.channelName, '#a,b "c"');
   assert.equal(records[0]!.webhookUrl, 'https://hooks.slack.com/services/T1/B001/••••');
   assert.equal(records[0]!.botToken, '••••');
@@ -418,7 +422,7 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
   assert.equal(records[1]!.revokedReason, 'webhook dead: no_service');
   assert.match(records[1]!.revokedAt!, /^\d{4}-\d\d-\d\dT/);
   assert.equal(records[1]!.botToken, '', 'no bot, empty');
-  assert.equal(records[1]!.channelName, '#lone\rreturn', 'a lone CR is quoted too');
+  assert.equal(records[1]!.channelName, '#lone\\rreturn', 'a lone CR is shown, not written');
 
   const revealed = parseCsv(cli(dir, ['export', '--format', 'csv', '--reveal'], env).stdout);
   assert.equal(revealed[1]![header!.indexOf('webhookUrl')], URL_1);

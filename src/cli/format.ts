@@ -52,27 +52,36 @@ export function toView(r: InstallationRecord, reveal: boolean): InstallationView
   };
 }
 
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+// ---- text for a terminal ----
+
+/**
+ * What must never reach a terminal or a spreadsheet as it is: C0 controls (ESC starts escape sequences, BEL ends
+ * OSC ones), DEL, C1 controls (U+009B is CSI on its own), the bidirectional marks, embeddings, overrides and
+ * isolates (they make a name read as something else), and the Unicode line and paragraph separators.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
-// ---- text for a terminal ----
+/**
+ * JSON with every character that could drive a terminal escaped as `\uXXXX`. JSON.stringify escapes C0 controls
+ * already, but writes DEL, the C1 controls (U+009B is a one-character CSI) and bidi overrides as they are. Those
+ * can only occur inside strings here (the structure is ASCII), so escaping them keeps the JSON valid and equal.
+ */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, unicodeEscape)}\n`;
+}
 
 /**
  * Text from Slack or an operator made safe to print: control characters (a newline in a workspace name, an
  * escape sequence that would drive the terminal) and bidirectional overrides are shown as `\n`, `\u001b`, ….
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
-    c === '\n'
-      ? '\\n'
-      : c === '\r'
-        ? '\\r'
-        : c === '\t'
-          ? '\\t'
-          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return text.replace(UNSAFE, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : unicodeEscape(c)));
 }
 
 /** An ISO date-time in UTC, to the second: `2026-01-31T12:00:00Z`. */
@@ -176,9 +185,15 @@ const CSV_COLUMNS: Array<keyof InstallationView> = [
   'revokedReason',
 ];
 
-/** A field, quoted when it holds a comma, a quote or a line break, quotes doubled; null is empty. */
+/**
+ * A field: a cell a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return: OWASP's list) gets a leading `'`, so it is shown as text and never run; control characters and bidi
+ * overrides are made visible as for the terminal; quoted when it holds a comma or a quote, quotes doubled; null
+ * is empty.
+ */
 export function csvField(value: string | number | boolean | readonly string[] | null | undefined): string {
-  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
+  const raw = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
+  const text = printable(/^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
