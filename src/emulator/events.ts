@@ -95,3 +95,47 @@ export async function postEvent(
     });
   }
 }
+
+export const UNINSTALL_ORDERS = ['uninstalled-first', 'revoked-first'] as const;
+export type UninstallOrder = (typeof UNINSTALL_ORDERS)[number];
+
+/** One event delivery: the app's HTTP status, or 0 with the reason when it got no answer. */
+export interface Delivery {
+  type: string;
+  status: number;
+  /** True for Slack's redelivery of the same event (same event_id, X-Slack-Retry-Num: 1). */
+  retry: boolean;
+  error?: 'no_events_url' | 'http_timeout' | 'connection_failed';
+}
+
+/**
+ * Delivers envelopes one after another to `target`'s Request URL; entries from index `firstRetry` on are
+ * redeliveries of earlier ones. A delivery that gets no answer is recorded with status 0, never thrown.
+ */
+export async function deliverEvents(
+  target: { eventsUrl?: string | undefined; signingSecret: string },
+  bodies: Array<Record<string, unknown>>,
+  firstRetry: number,
+  timestamp: () => number,
+): Promise<Delivery[]> {
+  const deliveries: Delivery[] = [];
+  for (const [index, body] of bodies.entries()) {
+    const retry = index >= firstRetry;
+    const type = String((body.event as { type?: unknown } | undefined)?.type ?? body.type);
+    if (target.eventsUrl === undefined) {
+      deliveries.push({ type, status: 0, retry, error: 'no_events_url' });
+      continue;
+    }
+    try {
+      const answer = await postEvent(target.eventsUrl, target.signingSecret, body, {
+        timestamp: timestamp(),
+        ...(retry && { retryNum: 1 }),
+      });
+      deliveries.push({ type, status: answer.status, retry });
+    } catch (error) {
+      if (!(error instanceof EventDeliveryError)) throw error;
+      deliveries.push({ type, status: 0, retry, error: error.reason });
+    }
+  }
+  return deliveries;
+}

@@ -84,6 +84,49 @@ export function checkFaultCommand(value: unknown): FaultCommand | string {
   return { method: method as FaultMethod, fault, times };
 }
 
+// A cap keeps a public demo from growing memory without bound.
+const MAX_QUEUED_FAULTS = 100;
+
+/** Faults queued per method, played in order, each for its number of requests. */
+export class FaultQueue {
+  private readonly faults = new Map<FaultMethod, Array<{ fault: Fault; times: number }>>();
+
+  /** Queues a fault for the next `times` requests to `method`. Throws on an invalid fault. */
+  add(method: FaultMethod, fault: Fault, times = 1): void {
+    if (!(FAULT_METHODS as readonly string[]).includes(method))
+      throw new TypeError(`method must be one of ${FAULT_METHODS.join(', ')}`);
+    const checked = checkFault(fault);
+    const count = checkTimes(times);
+    if (typeof checked === 'string') throw new TypeError(checked);
+    if (typeof count === 'string') throw new TypeError(count);
+    const queue = this.faults.get(method) ?? [];
+    if (queue.length >= MAX_QUEUED_FAULTS)
+      throw new RangeError(`at most ${MAX_QUEUED_FAULTS} faults can be queued per method`);
+    queue.push({ fault: checked, times: count });
+    this.faults.set(method, queue);
+  }
+
+  clear(): void {
+    this.faults.clear();
+  }
+
+  /** Faults still queued, grouped by method, each group in the order it will play. */
+  pending(): Array<{ method: FaultMethod; fault: Fault; times: number }> {
+    return [...this.faults].flatMap(([method, queue]) =>
+      queue.map((q) => ({ method, fault: structuredClone(q.fault), times: q.times })),
+    );
+  }
+
+  /** The fault the next request to `method` must play, if any (used up as it is taken). */
+  take(method: FaultMethod): Fault | undefined {
+    const queue = this.faults.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    if (--head.times === 0) queue.shift();
+    return structuredClone(head.fault);
+  }
+}
+
 /**
  * Plays a fault on this request. Resolves true when the fault took the request over (answered, or never will),
  * false when the route should go on and answer normally (no fault, or a finished delay).

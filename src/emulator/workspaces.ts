@@ -1,0 +1,114 @@
+import { randomId } from './random.js';
+
+export interface Channel {
+  id: string;
+  name: string;
+  /** Set once archived: its webhooks answer 410 channel_is_archived and consent no longer offers it. */
+  archived?: boolean;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  domain: string;
+  /** The user who is "signed in" and approves installs. */
+  userId: string;
+  channels: Channel[];
+}
+
+/** What consent chose: an existing channel id, or the name of a channel to create. */
+export type ChannelChoice = { id: string } | { newName: string };
+
+export const MAX_CHANNEL_NAME = 80;
+// A cap keeps a public demo from growing memory without bound.
+export const MAX_CHANNELS_PER_WORKSPACE = 50;
+
+const SEED_WORKSPACES: Workspace[] = [
+  {
+    id: 'T0ACME0001',
+    name: 'Acme Corp',
+    domain: 'acme-corp',
+    userId: 'U0ACME0001',
+    channels: [
+      { id: 'C0ACME0001', name: 'general' },
+      { id: 'C0ACME0002', name: 'alerts' },
+      { id: 'C0ACME0003', name: 'deploys' },
+      { id: 'C0ACME0004', name: 'random' },
+    ],
+  },
+  {
+    id: 'T0GLOBEX01',
+    name: 'Globex',
+    domain: 'globex',
+    userId: 'U0GLOBEX01',
+    channels: [
+      { id: 'C0GLOBEX01', name: 'general' },
+      { id: 'C0GLOBEX02', name: 'alerts' },
+      { id: 'C0GLOBEX03', name: 'deploys' },
+    ],
+  },
+  {
+    // Workspace names are free text on Slack, so this one exists to test the main app's escaping.
+    id: 'T0SCRIPT01',
+    name: '<script>alert("ws")</script> & Co',
+    domain: 'script-co',
+    userId: 'U0SCRIPT01',
+    channels: [
+      { id: 'C0SCRIPT01', name: 'general' },
+      { id: 'C0SCRIPT02', name: 'alerts' },
+      { id: 'C0SCRIPT03', name: 'deploys' },
+    ],
+  },
+];
+
+/** The seeded workspaces and their channels; consent can create channels and the home page archive them. */
+export class Workspaces {
+  private readonly teams = new Map<string, Workspace>();
+
+  constructor() {
+    for (const ws of SEED_WORKSPACES) this.teams.set(ws.id, structuredClone(ws));
+  }
+
+  /** Copies, so callers cannot change the emulator's state. */
+  list(): Workspace[] {
+    return [...this.teams.values()].map((ws) => structuredClone(ws));
+  }
+
+  get(teamId: string): Workspace | undefined {
+    const ws = this.teams.get(teamId);
+    return ws && structuredClone(ws);
+  }
+
+  has(teamId: string): boolean {
+    return this.teams.has(teamId);
+  }
+
+  /** The channel consent chose, created if it was typed in; undefined when archived, unknown or over the cap. */
+  resolveChannel(teamId: string, choice: ChannelChoice): Channel | undefined {
+    const team = this.teams.get(teamId);
+    if (!team) return undefined;
+    if ('id' in choice) return team.channels.find((c) => c.id === choice.id && !c.archived);
+    // A name that already exists means that channel, unless archived.
+    const existing = team.channels.find((c) => c.name === choice.newName);
+    if (existing) return existing.archived ? undefined : { ...existing };
+    if (team.channels.length >= MAX_CHANNELS_PER_WORKSPACE) return undefined;
+    const channel = { id: randomId('C'), name: choice.newName };
+    team.channels.push(channel);
+    return { ...channel };
+  }
+
+  /** Archives a channel of any workspace; undefined for an unknown channel. */
+  archive(channelId: string): { team: Workspace; channel: Channel } | undefined {
+    for (const team of this.teams.values()) {
+      const channel = team.channels.find((c) => c.id === channelId);
+      if (!channel) continue;
+      channel.archived = true;
+      return { team: structuredClone(team), channel: { ...channel } };
+    }
+    return undefined;
+  }
+
+  isArchived(teamId: string, channelId: string): boolean {
+    return this.teams.get(teamId)?.channels.find((c) => c.id === channelId)?.archived === true;
+  }
+}
