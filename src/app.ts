@@ -6,15 +6,18 @@ import type { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
 import pages from './plugins/pages.js';
+import guessLimit from './plugins/guess-limit.js';
 import security from './plugins/security.js';
 import slack from './plugins/slack.js';
 import store from './plugins/store.js';
 import assetsRoute from './routes/assets.js';
+import faviconRoute from './routes/favicon.js';
 import healthzRoute from './routes/healthz.js';
 import installRoute from './routes/install.js';
 import metricsRoute from './routes/metrics.js';
 import oauthRedirectRoute from './routes/oauth-redirect.js';
 import readyzRoute from './routes/readyz.js';
+import robotsRoute from './routes/robots.js';
 import slackEventsRoute from './routes/slack-events.js';
 import testMessageRoute from './routes/test-message.js';
 
@@ -106,9 +109,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Cookies are parsed only by the two routes that read one (with app.parseCookie), not on every request.
   await app.register(cookie, { hook: false });
   await app.register(pages, { demo: config.demo });
+  await app.register(guessLimit, { config });
   await app.register(slack, { config });
 
   await app.register(assetsRoute);
+  await app.register(faviconRoute);
+  await app.register(robotsRoute);
   await app.register(healthzRoute);
   await app.register(readyzRoute);
   if (config.metricsEnabled) await app.register(metricsRoute);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sameSecret } from '../input.js';
 import type { Config } from '../config.js';
+import { GUESSABLE } from '../plugins/guess-limit.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 
 /**
@@ -21,9 +22,12 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
     .slice('x='.length);
   const installOptions = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
 
-  app.get<{ Params: { secret: string } }>('/slack/install/:secret', async (request, reply) => {
-    // A wrong secret must look exactly like a path that does not exist.
-    if (!isInstallSecret(request.params.secret)) return reply.callNotFound();
+  app.get<{ Params: { secret: string } }>('/slack/install/:secret', { config: GUESSABLE }, async (request, reply) => {
+    // A wrong secret must look exactly like a path that does not exist (but it counts as a guess).
+    if (!isInstallSecret(request.params.secret)) {
+      request.guessed = true;
+      return reply.callNotFound();
+    }
 
     const state = await app.store.oauthStates.generateStateParam(installOptions, new Date());
     const url = (await app.slack()).authorizeUrl(state);

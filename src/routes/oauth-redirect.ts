@@ -7,6 +7,7 @@ import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError, type StateClaim, type StateFailure } from '../store/oauth-states.js';
 import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
+import { GUESSABLE } from '../plugins/guess-limit.js';
 
 const QUERY_FIELDS = ['code', 'state', 'error', 'error_description'] as const;
 
@@ -60,6 +61,13 @@ function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPag
   }
 }
 
+/** Failures a forged or guessed callback ends in (its state or its code); a cancel or a Slack outage is no guess. */
+function isGuess(reason: string): boolean {
+  return (
+    reason.startsWith('state_') || ['code_missing', 'slack_invalid_code', 'slack_code_already_used'].includes(reason)
+  );
+}
+
 /** GET /slack/oauth_redirect: Slack sends the browser back here; exchanges the code and shows the webhook URL. */
 export default async function oauthRedirectRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
   const { config, installUrl } = opts;
@@ -99,6 +107,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   // The install URL is a secret: a page that could be reached without it says how to start again instead.
   function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
     reply.request.outcome = { event: 'install failed', reason };
+    reply.request.guessed = isGuess(reason);
     app.metrics.installsFailed.inc({ reason: label(reason.split(':')[0]!) });
     const retry = bound
       ? { retryUrl: installUrl }
@@ -106,7 +115,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     return reply.page('error', { ...page, ...retry }, status);
   }
 
-  app.get('/slack/oauth_redirect', async (request, reply) => {
+  app.get('/slack/oauth_redirect', { config: GUESSABLE }, async (request, reply) => {
     const { code, state, error } = stringFields(request.query, QUERY_FIELDS, 2048);
     const cookieName = state === undefined ? undefined : stateCookieName(state);
     const cookie = cookieName === undefined ? undefined : cookieValue(request, cookieName);
