@@ -100,7 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('config', config);
   await app.register(store, { config });
-  const installSecret = config.installSecret ?? app.store.settings.installSecret();
+  const installSecret = config.installSecret ?? (await app.store.settings.installSecret());
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
   app.decorate('installUrl', installUrl);
 

@@ -1,7 +1,7 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Installation } from '@slack/oauth';
 import type { FastifyReply } from 'fastify';
-import type { InstallationRecord } from './store/installations.js';
+import type { InstallationRecord } from './store/types.js';
 import { LANDING_SESSION_TTL_MS } from './store/landing-sessions.js';
 
 /** The landing page's session cookie: sent back only to the test-message route, and only from our own pages. */

@@ -105,7 +105,7 @@ for (const demo of [false, true])
       ...(demo ? { SLACK_CLIENT_ID: '', SLACK_CLIENT_SECRET: '' } : {}),
     });
     assert.equal(app.config.demo, demo);
-    const before = app.store.installations.count();
+    const before = await app.store.installations.count();
     let requests = 0;
     await fc.assert(
       fc.asyncProperty(requestArb, async (r) => {
@@ -143,7 +143,7 @@ for (const demo of [false, true])
       { numRuns: 1200 },
     );
     assert.ok(requests >= 1000);
-    assert.equal(app.store.installations.count(), before);
+    assert.equal(await app.store.installations.count(), before);
     assert.equal((await app.inject('/healthz')).statusCode, 200);
   });
 

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { join } from 'node:path';
-import { secretBoxFor } from '../src/crypto/keys.js';
-import { Store } from '../src/store/index.js';
-import { startServerProcess } from './helpers.js';
+import { openServerStore, startServerProcess } from './helpers.js';
 
 // The install flow as a person does it: Debian's Chromium, the demo server (`npm start`), its built-in emulator.
 let browser: Browser;
@@ -79,10 +76,8 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
     .locator('#activity li.delivery')
     .evaluateAll((items) => items.map((li) => li.getAttribute('data-status')));
   assert.deepEqual([...new Set(statuses)], ['200']);
-  const databasePath = join(server.cwd, 'data', 'installations.db');
-  const store = Store.open(databasePath, secretBoxFor({ databasePath, encryption: { key: undefined, oldKeys: [] } }));
-  t.after(() => store.close());
-  assert.equal(store.installations.list({ revoked: true }).length, 1);
+  const store = await openServerStore(t, server.cwd);
+  assert.equal((await store.installations.list({ revoked: true })).length, 1);
   assert.equal(
     (await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }))
       .status,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installationDetails, installationsTable, toCsv, toJson, toView } from '../src/cli/format.js';
-import type { InstallationRecord } from '../src/store/installations.js';
+import type { InstallationRecord } from '../src/store/types.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';

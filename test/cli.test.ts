@@ -9,8 +9,8 @@ import { maskWebhookUrl } from '../src/cli/format.js';
 import { verifyInstallations, type Output } from '../src/cli/verify.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import type { WebhookCheck } from '../src/slack/webhooks.js';
-import { Store } from '../src/store/index.js';
-import { Browser, freePort, install, startApp, tempDir, webhookUrlFrom } from './helpers.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { Browser, freePort, install, sqliteDb, startApp, tempDir, webhookUrlFrom } from './helpers.js';
 
 const CLI = join(process.cwd(), 'dist', 'src', 'cli.js');
 
@@ -71,20 +71,21 @@ function installation(s: Seed): Installation {
 }
 
 /** A database in a temp folder with these installations, and the environment that points the CLI at it. */
-function seeded(t: Parameters<typeof tempDir>[0], seeds: Seed[]) {
+async function seeded(t: Parameters<typeof tempDir>[0], seeds: Seed[]) {
   const dir = tempDir(t);
   const key = randomBytes(32);
   const databasePath = join(dir, 'db.sqlite');
-  const store = Store.open(databasePath, new SecretBox(key));
-  const ids = seeds.map((s) => store.installations.insert(installation(s)));
+  const store = await SqliteStore.open(databasePath, new SecretBox(key));
+  const ids: number[] = [];
+  for (const s of seeds) ids.push(await store.installations.insert(installation(s)));
   return {
     dir,
     ids,
     store,
     env: { DATABASE_PATH: databasePath, ENCRYPTION_KEY: key.toString('base64') },
     /** Opens the database afresh, to read what the CLI wrote. */
-    reopen: () => {
-      const again = Store.open(databasePath, new SecretBox(key));
+    reopen: async () => {
+      const again = await SqliteStore.open(databasePath, new SecretBox(key));
       t.after(() => again.close());
       return again;
     },
@@ -101,15 +102,15 @@ const TOKEN_1 = 'xoxb-1-token-one-secret';
 const TOKEN_3 = 'xoxb-3-token-three-secret';
 
 /** Three installations: two in T1 (channels C1, C2), one in T2 (C1) that is revoked. */
-function threeInstalls(t: Parameters<typeof tempDir>[0]) {
-  const db = seeded(t, [
+async function threeInstalls(t: Parameters<typeof tempDir>[0]) {
+  const db = await seeded(t, [
     { team: 'T1', teamName: 'Acme', channel: 'C1', channelName: '#general', url: URL_1, token: TOKEN_1 },
     { team: 'T1', teamName: 'Acme', channel: 'C2', channelName: '#alerts', url: URL_2 },
     { team: 'T2', teamName: 'Beta', channel: 'C1', channelName: '#general', url: URL_3, token: TOKEN_3 },
   ]);
   const revokedAt = new Date('2026-03-04T05:06:07.890Z');
-  assert.ok(db.store.installations.revoke(db.ids[2]!, 'app uninstalled', revokedAt));
-  db.store.close();
+  assert.ok(await db.store.installations.revoke(db.ids[2]!, 'app uninstalled', revokedAt));
+  await db.store.close();
   return { ...db, revokedAt };
 }
 
@@ -119,7 +120,7 @@ function assertNoSecrets(text: string, where: string): void {
   }
 }
 
-test('cli: install-url prints the same URL the server uses, and bad usage exits 2', (t) => {
+test('cli: install-url prints the same URL the server uses, and bad usage exits 2', async (t) => {
   const dir = tempDir(t);
   const first = cli(dir, ['install-url'], { PUBLIC_URL: 'https://hooks.example.com' });
   assert.equal(first.code, 0, first.stderr);
@@ -139,13 +140,13 @@ test('cli: install-url prints the same URL the server uses, and bad usage exits 
   assert.match(bad.stderr, /PORT/);
 });
 
-test('cli: rotate-key re-seals every row under the new key, after which the old key is not needed', (t) => {
+test('cli: rotate-key re-seals every row under the new key, after which the old key is not needed', async (t) => {
   const dir = tempDir(t);
   const databasePath = join(dir, 'db.sqlite');
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
-  const store = Store.open(databasePath, new SecretBox(oldKey));
-  store.installations.insert({
+  const store = await SqliteStore.open(databasePath, new SecretBox(oldKey));
+  await store.installations.insert({
     team: { id: 'T1', name: 'One' },
     enterprise: undefined,
     isEnterpriseInstall: false,
@@ -153,7 +154,7 @@ test('cli: rotate-key re-seals every row under the new key, after which the old 
     bot: { token: 'xoxb-rotate', scopes: [], id: '', userId: 'UB' },
     incomingWebhook: { url: 'https://hooks.example/services/T1/B1/rotate', channel: '#a', channelId: 'C1' },
   });
-  store.close();
+  await store.close();
 
   const env = { DATABASE_PATH: databasePath, ENCRYPTION_KEY: newKey.toString('base64') };
   const refused = cli(dir, ['rotate-key'], env);
@@ -163,13 +164,13 @@ test('cli: rotate-key re-seals every row under the new key, after which the old 
   assert.equal(rotated.code, 0, rotated.stderr);
   assert.match(rotated.stdout, /re-encrypted 1 installation/);
 
-  const after = Store.open(databasePath, new SecretBox(newKey));
+  const after = await SqliteStore.open(databasePath, new SecretBox(newKey));
   t.after(() => after.close());
-  assert.equal(after.installations.get(1)!.webhookUrl, 'https://hooks.example/services/T1/B1/rotate');
+  assert.equal((await after.installations.get(1))!.webhookUrl, 'https://hooks.example/services/T1/B1/rotate');
 });
 
-test('cli list: a table with workspace, channel, dates and status, masked webhooks, and filters', (t) => {
-  const { dir, ids, env, revokedAt } = threeInstalls(t);
+test('cli list: a table with workspace, channel, dates and status, masked webhooks, and filters', async (t) => {
+  const { dir, ids, env, revokedAt } = await threeInstalls(t);
   const all = cli(dir, ['list'], env);
   assert.equal(all.code, 0, all.stderr);
   assertNoSecrets(all.stdout, 'list');
@@ -240,8 +241,8 @@ test('cli list: a table with workspace, channel, dates and status, masked webhoo
   assert.equal(both.stdout, '');
 });
 
-test('cli show: every field one per line, masked unless --reveal; unknown id exits 1, a bad id 2', (t) => {
-  const { dir, ids, env } = threeInstalls(t);
+test('cli show: every field one per line, masked unless --reveal; unknown id exits 1, a bad id 2', async (t) => {
+  const { dir, ids, env } = await threeInstalls(t);
   const shown = cli(dir, ['show', String(ids[0])], env);
   assert.equal(shown.code, 0, shown.stderr);
   assertNoSecrets(shown.stdout, 'show');
@@ -300,8 +301,8 @@ test('cli show: every field one per line, masked unless --reveal; unknown id exi
   }
 });
 
-test('cli revoke: marks one installation revoked with a reason, and refuses an unknown or already revoked one', (t) => {
-  const { dir, ids, env, reopen } = threeInstalls(t);
+test('cli revoke: marks one installation revoked with a reason, and refuses an unknown or already revoked one', async (t) => {
+  const { dir, ids, env, reopen } = await threeInstalls(t);
   const first = cli(dir, ['revoke', String(ids[0])], env);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, new RegExp(`revoked installation ${ids[0]} \\(revoked by operator\\)`));
@@ -324,13 +325,13 @@ test('cli revoke: marks one installation revoked with a reason, and refuses an u
   assert.equal(cli(dir, ['revoke', String(ids[1]), '--reason', ' '], env).code, 2);
   assert.equal(cli(dir, ['revoke', String(ids[1]), '--reason'], env).code, 2);
 
-  const store = reopen();
-  const one = store.installations.get(ids[0]!)!;
+  const store = await reopen();
+  const one = (await store.installations.get(ids[0]!))!;
   assert.equal(one.revokedReason, 'revoked by operator', 'the second revoke changed nothing');
   assert.ok(one.revokedAt !== null && Math.abs(one.revokedAt.getTime() - Date.now()) < 60_000);
-  assert.equal(store.installations.get(ids[1]!)!.revokedReason, 'customer left');
-  assert.equal(store.installations.get(ids[2]!)!.revokedReason, 'app uninstalled');
-  assert.equal(store.installations.count(), 3, 'revoked installations are kept');
+  assert.equal((await store.installations.get(ids[1]!))!.revokedReason, 'customer left');
+  assert.equal((await store.installations.get(ids[2]!))!.revokedReason, 'app uninstalled');
+  assert.equal(await store.installations.count(), 3, 'revoked installations are kept');
 });
 
 /** RFC 4180: fields split on commas, quoted fields may hold commas, CRLF and doubled quotes; rows end in CRLF. */
@@ -372,14 +373,14 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too, masked unless --reveal', (t) => {
+test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too, masked unless --reveal', async (t) => {
   const nasty = 'Acme, "The Best"\nCorp\r\n=cmd|\' /C calc\'!A0 \u001b[31m';
-  const { dir, ids, env, store } = seeded(t, [
+  const { dir, ids, env, store } = await seeded(t, [
     { team: 'T1', teamName: nasty, channel: 'C1', channelName: '#a,b "c"', url: URL_1, token: TOKEN_1 },
     { team: 'T2', teamName: 'Plain', channel: 'C2', channelName: '#lone\rreturn', url: URL_2 },
   ]);
-  store.installations.revoke(ids[1]!, 'webhook dead: no_service');
-  store.close();
+  await store.installations.revoke(ids[1]!, 'webhook dead: no_service');
+  await store.close();
 
   const csv = cli(dir, ['export', '--format', 'csv'], env);
   assert.equal(csv.code, 0, csv.stderr);
@@ -461,26 +462,23 @@ test('cli export: JSON and RFC 4180 CSV of every installation, revoked ones too,
   }
 });
 
-test('cli prune: deletes only installations revoked before the date; active ones stay whatever the date', (t) => {
-  const { dir, ids, env, store, reopen } = seeded(t, [
+test('cli prune: deletes only installations revoked before the date; active ones stay whatever the date', async (t) => {
+  const { dir, ids, env, store, reopen } = await seeded(t, [
     { url: URL_1, channel: 'C1' },
     { url: URL_2, channel: 'C2' },
     { url: URL_3, channel: 'C3' },
     { url: `${URL_3}x`, channel: 'C4' },
   ]);
-  store.installations.revoke(ids[0]!, 'old', new Date('2026-01-10T00:00:00Z'));
-  store.installations.revoke(ids[1]!, 'on the day', new Date('2026-01-31T12:00:00Z'));
-  store.installations.revoke(ids[2]!, 'recent', new Date('2026-02-15T00:00:00Z'));
-  store.close();
-  const remaining = () =>
-    reopen()
-      .installations.list()
-      .map((r) => r.id);
+  await store.installations.revoke(ids[0]!, 'old', new Date('2026-01-10T00:00:00Z'));
+  await store.installations.revoke(ids[1]!, 'on the day', new Date('2026-01-31T12:00:00Z'));
+  await store.installations.revoke(ids[2]!, 'recent', new Date('2026-02-15T00:00:00Z'));
+  await store.close();
+  const remaining = async () => (await (await reopen()).installations.list()).map((r) => r.id);
 
   const byDate = cli(dir, ['prune', '--revoked-before', '2026-01-31'], env);
   assert.equal(byDate.code, 0, byDate.stderr);
   assert.match(byDate.stdout, /^deleted 1 installation\(s\) revoked before 2026-01-31T00:00:00Z\n$/);
-  assert.deepEqual(remaining(), [ids[1], ids[2], ids[3]]);
+  assert.deepEqual(await remaining(), [ids[1], ids[2], ids[3]]);
 
   assert.match(
     cli(dir, ['prune', '--revoked-before', '2026-01-31T14:00:00+02:00'], env).stdout,
@@ -488,9 +486,9 @@ test('cli prune: deletes only installations revoked before the date; active ones
     '12:00Z is not before 12:00Z',
   );
   assert.match(cli(dir, ['prune', '--revoked-before', '2026-01-31T12:00:00.001Z'], env).stdout, /deleted 1 /);
-  assert.deepEqual(remaining(), [ids[2], ids[3]]);
+  assert.deepEqual(await remaining(), [ids[2], ids[3]]);
   assert.match(cli(dir, ['prune', '--revoked-before', '2999-01-01'], env).stdout, /deleted 1 /);
-  assert.deepEqual(remaining(), [ids[3]], 'the active installation is never pruned');
+  assert.deepEqual(await remaining(), [ids[3]], 'the active installation is never pruned');
 
   for (const bad of [
     [],
@@ -508,10 +506,10 @@ test('cli prune: deletes only installations revoked before the date; active ones
     assert.equal(run.code, 2, `prune ${bad.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /usage: slack-webhook-installer prune --revoked-before DATE/);
   }
-  assert.deepEqual(remaining(), [ids[3]]);
+  assert.deepEqual(await remaining(), [ids[3]]);
 });
 
-test('cli: bad usage exits 2 with the command usage before any configuration is read; help lists commands and --reveal', (t) => {
+test('cli: bad usage exits 2 with the command usage before any configuration is read; help lists commands and --reveal', async (t) => {
   const dir = tempDir(t);
   const badConfig = { PORT: 'x', DATABASE_PATH: join(dir, 'db.sqlite') };
   for (const command of [
@@ -559,8 +557,8 @@ test('cli: bad usage exits 2 with the command usage before any configuration is 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no database at .*nowhere/);
   assert.equal(existsSync(join(dir, 'nowhere')), false, 'a wrong DATABASE_PATH creates nothing');
-  const noKey = seeded(t, [{ url: URL_1 }]);
-  noKey.store.close();
+  const noKey = await seeded(t, [{ url: URL_1 }]);
+  await noKey.store.close();
   const keyless = cli(noKey.dir, ['list'], { DATABASE_PATH: noKey.env.DATABASE_PATH });
   assert.equal(keyless.code, 1);
   assert.match(keyless.stderr, /ENCRYPTION_KEY is not set/);
@@ -618,7 +616,7 @@ test('verifyInstallations: a few checks at a time, dead ones revoked, progress o
         if (url === 'u6') throw new Error('boom');
         return outcomes[url]!;
       },
-      revoke: (id, reason) => {
+      revoke: async (id, reason) => {
         revoked.push([id, reason]);
         return id !== 4; // #4 was revoked meanwhile, by the server
       },
@@ -657,7 +655,7 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
     assert.equal(res.status, 200, html);
     urls.push(webhookUrlFrom(html));
   }
-  const ids = app.store.installations.list().map((r) => r.id);
+  const ids = (await app.store.installations.list()).map((r) => r.id);
   assert.equal(ids.length, 3);
   assert.ok(emu.emulator.killWebhook(urls[1]!));
   const posted = emu.emulator.messages().length;
@@ -683,7 +681,7 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
     assert.ok(!run.stdout.includes(url) && !run.stderr.includes(url), 'no webhook URL in the report');
 
   // Read back through the running server's own store.
-  const [unknown, dead, live] = ids.map((id) => app.store.installations.get(id)!);
+  const [unknown, dead, live] = await Promise.all(ids.map(async (id) => (await app.store.installations.get(id))!));
   assert.equal(dead!.revokedReason, 'webhook dead: no_service');
   assert.ok(dead!.revokedAt !== null);
   assert.equal(unknown!.revokedAt, null, 'unknown: left as it is');
@@ -704,7 +702,7 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
   const hung = await cliAsync(dir, ['verify', String(ids[0])], { ...env, SLACK_TIMEOUT_MS: '300' });
   assert.equal(hung.code, 1);
   assert.match(hung.stdout, new RegExp(`^#${ids[0]} unknown \\(timed out after 300 ms\\): left as it is$`, 'm'));
-  assert.equal(app.store.installations.get(ids[0]!)!.revokedAt, null);
+  assert.equal((await app.store.installations.get(ids[0]!))!.revokedAt, null);
 
   const revoked = await cliAsync(dir, ['verify', String(ids[1])], env);
   assert.equal(revoked.code, 1);
@@ -733,8 +731,8 @@ test('cli verify --all, in parallel: each result goes to its own installation', 
   for (let i = 0; i < 8; i++) urls.push(webhookUrlFrom((await install(new Browser(), app.installUrl)).html));
   // One whose host refuses connections: no answer, so unknown.
   const refused = `http://127.0.0.1:${await freePort()}/services/T0ACME0001/B0REFUSED/secret`;
-  const refusedId = app.store.installations.insert(installation({ team: 'T0ACME0001', url: refused }));
-  const byUrl = new Map(app.store.installations.list().map((r) => [r.webhookUrl, r.id]));
+  const refusedId = await app.store.installations.insert(installation({ team: 'T0ACME0001', url: refused }));
+  const byUrl = new Map((await app.store.installations.list()).map((r) => [r.webhookUrl, r.id]));
   const killed = [urls[0]!, urls[3]!, urls[7]!];
   for (const url of killed) assert.ok(emu.emulator.killWebhook(url));
   const posted = emu.emulator.messages().length;
@@ -753,7 +751,7 @@ test('cli verify --all, in parallel: each result goes to its own installation', 
       `#${refusedId} unknown (ECONNREFUSED): left as it is`,
     ].sort(),
   );
-  for (const record of app.store.installations.list()) {
+  for (const record of await app.store.installations.list()) {
     const dead = killed.includes(record.webhookUrl);
     assert.equal(record.revokedReason, dead ? 'webhook dead: no_service' : null, `#${record.id}`);
   }
@@ -765,8 +763,8 @@ test('cli: works while the server has the same database open (WAL): list, revoke
   const { app, url, config } = await startApp(t, { ENCRYPTION_KEY: key });
   const { html } = await install(new Browser(), app.installUrl);
   const webhookUrl = webhookUrlFrom(html);
-  const [record] = app.store.installations.list();
-  assert.equal(app.store.db.pragma('journal_mode', { simple: true }), 'wal');
+  const [record] = await app.store.installations.list();
+  assert.equal(sqliteDb(app).pragma('journal_mode', { simple: true }), 'wal');
   const env = { DATABASE_PATH: config.databasePath, ENCRYPTION_KEY: key };
   const dir = tempDir(t);
 
@@ -783,7 +781,7 @@ test('cli: works while the server has the same database open (WAL): list, revoke
 
   const revoked = await cliAsync(dir, ['revoke', String(record!.id), '--reason', 'moved to another channel'], env);
   assert.equal(revoked.code, 0, revoked.stderr);
-  const after = app.store.installations.get(record!.id)!;
+  const after = (await app.store.installations.get(record!.id))!;
   assert.equal(after.revokedReason, 'moved to another channel', 'the server reads what the CLI wrote');
   assert.ok(after.revokedAt !== null);
 

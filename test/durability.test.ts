@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { secretBoxFor } from '../src/crypto/keys.js';
-import { Store } from '../src/store/index.js';
-import { Browser, emulatorEnv, install, startEmulator, startServerProcess, webhookUrlFrom } from './helpers.js';
-
-function openStore(cwd: string): Store {
-  const databasePath = join(cwd, 'data', 'installations.db');
-  return Store.open(databasePath, secretBoxFor({ databasePath, encryption: { key: undefined, oldKeys: [] } }));
-}
+import {
+  Browser,
+  emulatorEnv,
+  install,
+  openServerStore,
+  startEmulator,
+  startServerProcess,
+  webhookUrlFrom,
+} from './helpers.js';
 
 test('200 installs at once against one server: 200 rows, no SQLITE_BUSY, no 5xx', async (t) => {
   const emu = await startEmulator(t);
@@ -19,9 +20,8 @@ test('200 installs at once against one server: 200 rows, no SQLITE_BUSY, no 5xx'
   assert.deepEqual([...new Set(statuses)], [200]);
   assert.equal(new Set(results.map((r) => webhookUrlFrom(r.html))).size, 200);
   assert.doesNotMatch(server.output(), /SQLITE_BUSY|database is locked/);
-  const store = openStore(server.cwd);
-  t.after(() => store.close());
-  assert.equal(store.installations.count(), 200);
+  const store = await openServerStore(t, server.cwd);
+  assert.equal(await store.installations.count(), 200);
 });
 
 test('SIGTERM finishes the install in flight, closes the database and exits 0', async (t) => {
@@ -38,10 +38,9 @@ test('SIGTERM finishes the install in flight, closes the database and exits 0', 
   assert.equal(res.status, 200, html);
   assert.equal(await exited, 0);
   assert.match(server.output(), /shutting down/);
-  const store = openStore(server.cwd);
-  t.after(() => store.close());
-  assert.equal(store.installations.count(), 1);
-  assert.equal(store.installations.get(1)!.webhookUrl, webhookUrlFrom(html));
+  const store = await openServerStore(t, server.cwd);
+  assert.equal(await store.installations.count(), 1);
+  assert.equal((await store.installations.get(1))!.webhookUrl, webhookUrlFrom(html));
 });
 
 test('SIGKILL in the middle of a stream of installs loses no install whose landing page was shown, and corrupts nothing', async (t) => {
@@ -71,10 +70,7 @@ test('SIGKILL in the middle of a stream of installs loses no install whose landi
   db.close();
   const again = await startServerProcess(t, { ...emulatorEnv(emu), LOG_LEVEL: 'warn' }, server.cwd);
   assert.equal((await fetch(`${again.url}/healthz`)).status, 200, 'it starts again on the same database');
-  const store = openStore(server.cwd);
-  t.after(() => store.close());
-  const stored = new Set(
-    Array.from({ length: store.installations.count() }, (_, i) => store.installations.get(i + 1)?.webhookUrl),
-  );
+  const store = await openServerStore(t, server.cwd);
+  const stored = new Set((await store.installations.list()).map((r) => r.webhookUrl));
   for (const url of shown) assert.ok(stored.has(url), 'every install the browser saw is stored');
 });

@@ -7,9 +7,10 @@ import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { keyFilePath, secretBoxFor } from '../src/crypto/keys.js';
 import { KeyError, SecretBox } from '../src/crypto/secret-box.js';
-import { migrate, readMigrations } from '../src/store/database.js';
-import { Store } from '../src/store/index.js';
-import { Browser, install, startApp, tempDir, webhookUrlFrom } from './helpers.js';
+import { shippedMigrations } from '../src/store/migrations.js';
+import { migrate } from '../src/store/sqlite/database.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { Browser, install, sqliteDb, startApp, tempDir, webhookUrlFrom } from './helpers.js';
 import { flipBit, resizeNonce, truncateTag } from './support/tamper.js';
 
 const hook = (n: number) => ({
@@ -26,14 +27,14 @@ test('the database file holds no webhook URL and no bot token in the clear', asy
   const { app, config } = await startApp(t);
   const urls: string[] = [];
   for (let i = 0; i < 3; i++) urls.push(webhookUrlFrom((await install(new Browser(), app.installUrl)).html));
-  const token = app.store.installations.get(1)!.botToken!;
+  const token = (await app.store.installations.get(1))!.botToken!;
   const files = [config.databasePath, `${config.databasePath}-wal`].filter(existsSync);
   const raw = Buffer.concat(files.map((f) => readFileSync(f)));
   assert.ok(raw.length > 0);
   for (const secret of [...urls, ...urls.map((u) => u.split('/').pop()!), token]) {
     assert.equal(raw.indexOf(secret), -1, `${secret.slice(0, 12)}… is not in the file`);
   }
-  const row = app.store.db.prepare('SELECT webhook_url, key_id FROM installations WHERE id = 1').get() as {
+  const row = sqliteDb(app).prepare('SELECT webhook_url, key_id FROM installations WHERE id = 1').get() as {
     webhook_url: string;
     key_id: string;
   };
@@ -83,12 +84,12 @@ test('a tag cut to 4–15 bytes, a nonce of the wrong length, and a value sealed
   }
 });
 
-test('rows written before encryption are sealed at start-up and still read back', (t) => {
+test('rows written before encryption are sealed at start-up and still read back', async (t) => {
   const path = join(tempDir(t), 'db.sqlite');
   const db = new Database(path);
   migrate(
     db,
-    readMigrations().filter((m) => m.version === 1),
+    shippedMigrations('sqlite').filter((m) => m.version === 1),
   );
   db.prepare(
     `INSERT INTO installations (team_id, channel_id, channel_name, webhook_url, bot_token, scopes, installed_at)
@@ -96,7 +97,7 @@ test('rows written before encryption are sealed at start-up and still read back'
   ).run();
   db.close();
 
-  const store = Store.open(path, SecretBox.random());
+  const store = await SqliteStore.open(path, SecretBox.random());
   t.after(() => store.close());
   const raw = store.db.prepare('SELECT webhook_url, bot_token, key_id FROM installations').get() as Record<
     string,
@@ -105,30 +106,30 @@ test('rows written before encryption are sealed at start-up and still read back'
   assert.notEqual(raw.webhook_url, 'https://hooks.example/services/T1/B1/plain');
   assert.notEqual(raw.bot_token, 'xoxb-plain');
   assert.ok(raw.key_id);
-  assert.equal(store.installations.get(1)!.webhookUrl, 'https://hooks.example/services/T1/B1/plain');
-  assert.equal(store.installations.get(1)!.botToken, 'xoxb-plain');
+  assert.equal((await store.installations.get(1))!.webhookUrl, 'https://hooks.example/services/T1/B1/plain');
+  assert.equal((await store.installations.get(1))!.botToken, 'xoxb-plain');
 });
 
-test('key rotation: old keys still read, rotate re-seals every row, then the old key can go', (t) => {
+test('key rotation: old keys still read, rotate re-seals every row, then the old key can go', async (t) => {
   const path = join(tempDir(t), 'db.sqlite');
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
-  const first = Store.open(path, new SecretBox(oldKey));
-  first.installations.insert(hook(1));
-  first.installations.insert(hook(2));
-  first.close();
+  const first = await SqliteStore.open(path, new SecretBox(oldKey));
+  await first.installations.insert(hook(1));
+  await first.installations.insert(hook(2));
+  await first.close();
 
-  assert.throws(() => Store.open(path, new SecretBox(newKey)), KeyError, 'a missing old key stops start-up');
-  const during = Store.open(path, new SecretBox(newKey, [oldKey]));
-  assert.equal(during.installations.get(1)!.webhookUrl, hook(1).incomingWebhook.url);
-  during.installations.insert(hook(3));
-  assert.equal(during.installations.resealAll(), 2);
-  assert.equal(during.installations.resealAll(), 0);
-  during.close();
+  await assert.rejects(SqliteStore.open(path, new SecretBox(newKey)), KeyError, 'a missing old key stops start-up');
+  const during = await SqliteStore.open(path, new SecretBox(newKey, [oldKey]));
+  assert.equal((await during.installations.get(1))!.webhookUrl, hook(1).incomingWebhook.url);
+  await during.installations.insert(hook(3));
+  assert.equal(await during.installations.resealAll(), 2);
+  assert.equal(await during.installations.resealAll(), 0);
+  await during.close();
 
-  const after = Store.open(path, new SecretBox(newKey));
+  const after = await SqliteStore.open(path, new SecretBox(newKey));
   t.after(() => after.close());
-  for (const n of [1, 2, 3]) assert.equal(after.installations.get(n)!.botToken, `xoxb-token-${n}`);
+  for (const n of [1, 2, 3]) assert.equal((await after.installations.get(n))!.botToken, `xoxb-token-${n}`);
 });
 
 test('outside production a key is generated once into a file beside the database, readable only by its owner', (t) => {

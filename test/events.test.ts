@@ -48,7 +48,7 @@ test('a request without a valid signature gets an empty 401 and changes nothing'
     body: JSON.stringify(uninstall),
   });
   assert.equal(unsigned.status, 401);
-  assert.equal(app.store.installations.list({ revoked: false }).length, 1);
+  assert.equal((await app.store.installations.list({ revoked: false })).length, 1);
 });
 
 test('url_verification is answered with the challenge', async (t) => {
@@ -69,7 +69,7 @@ for (const order of ['uninstalled-first', 'revoked-first'] as const) {
     const deliveries = await emu.emulator.uninstall('T0ACME0001', TEST_APP.appId, { order, repeat: true });
     assert.equal(deliveries.length, 4);
     for (const d of deliveries) assert.equal(d.status, 200);
-    const revoked = app.store.installations.list({ revoked: true });
+    const revoked = await app.store.installations.list({ revoked: true });
     assert.deepEqual(
       revoked.map((r) => r.teamId),
       ['T0ACME0001', 'T0ACME0001'],
@@ -77,7 +77,7 @@ for (const order of ['uninstalled-first', 'revoked-first'] as const) {
     assert.equal(revoked[0]!.revokedReason, order === 'uninstalled-first' ? 'app_uninstalled' : 'tokens_revoked');
     const firstAt = revoked.map((r) => r.revokedAt!.getTime());
     assert.deepEqual(
-      app.store.installations.list({ revoked: false }).map((r) => r.teamId),
+      (await app.store.installations.list({ revoked: false })).map((r) => r.teamId),
       ['T0GLOBEX01'],
     );
     // History is kept, shown as revoked, and never handed out again.
@@ -86,7 +86,7 @@ for (const order of ['uninstalled-first', 'revoked-first'] as const) {
       emu.emulator.eventCallback('T0ACME0001', TEST_APP.appId, { type: 'app_uninstalled' }),
     );
     assert.deepEqual(
-      app.store.installations.list({ revoked: true }).map((r) => r.revokedAt!.getTime()),
+      (await app.store.installations.list({ revoked: true })).map((r) => r.revokedAt!.getTime()),
       firstAt,
       'repeats change nothing',
     );
@@ -111,7 +111,7 @@ for (const order of ['uninstalled-first', 'revoked-first'] as const) {
 test('tokens_revoked for the installing user revokes only that user’s installations', async (t) => {
   const { app, emu } = await startApp(t);
   await install(new Browser(), app.installUrl);
-  const installer = app.store.installations.get(1)!.installerUserId!;
+  const installer = (await app.store.installations.get(1))!.installerUserId!;
   await emu.emulator.sendEvent(
     TEST_APP.appId,
     emu.emulator.eventCallback('T0ACME0001', TEST_APP.appId, {
@@ -119,7 +119,7 @@ test('tokens_revoked for the installing user revokes only that user’s installa
       tokens: { oauth: ['U0SOMEONE1'], bot: [] },
     }),
   );
-  assert.equal(app.store.installations.get(1)!.revokedAt, null);
+  assert.equal((await app.store.installations.get(1))!.revokedAt, null);
   await emu.emulator.sendEvent(
     TEST_APP.appId,
     emu.emulator.eventCallback('T0ACME0001', TEST_APP.appId, {
@@ -127,7 +127,7 @@ test('tokens_revoked for the installing user revokes only that user’s installa
       tokens: { oauth: [installer], bot: [] },
     }),
   );
-  assert.equal(app.store.installations.get(1)!.revokedReason, 'tokens_revoked');
+  assert.equal((await app.store.installations.get(1))!.revokedReason, 'tokens_revoked');
 });
 
 test('events the server does not handle get a 200; a signed body that is not JSON gets a 400', async (t) => {
@@ -152,7 +152,7 @@ test('events the server does not handle get a 200; a signed body that is not JSO
     body: 'not json',
   });
   assert.equal(bad.status, 400);
-  assert.equal(app.store.installations.list({ revoked: false }).length, 1);
+  assert.equal((await app.store.installations.list({ revoked: false })).length, 1);
 });
 
 test('without SLACK_SIGNING_SECRET there is no events endpoint', async (t) => {
@@ -167,7 +167,7 @@ test('a late retry of an uninstall event does not revoke an install made after t
     ...emu.emulator.eventCallback('T0ACME0001', TEST_APP.appId, { type: 'app_uninstalled' }),
     event_time: now() - 120,
   };
-  const botUserId = app.store.installations.get(1)!.botUserId!;
+  const botUserId = (await app.store.installations.get(1))!.botUserId!;
   const revokedEarlier = {
     ...emu.emulator.eventCallback('T0ACME0001', TEST_APP.appId, {
       type: 'tokens_revoked',
@@ -177,5 +177,5 @@ test('a late retry of an uninstall event does not revoke an install made after t
   };
   assert.equal((await emu.emulator.sendEvent(TEST_APP.appId, sentEarlier)).status, 200);
   assert.equal((await emu.emulator.sendEvent(TEST_APP.appId, revokedEarlier)).status, 200);
-  assert.equal(app.store.installations.get(1)!.revokedAt, null, 'the install is newer than both events');
+  assert.equal((await app.store.installations.get(1))!.revokedAt, null, 'the install is newer than both events');
 });

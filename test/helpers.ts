@@ -8,6 +8,9 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import emulatorPlugin from '../src/emulator/plugin.js';
 import { SlackEmulator } from '../src/emulator/state.js';
+import { secretBoxFor } from '../src/crypto/keys.js';
+import type { Db } from '../src/store/sqlite/database.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 
 export const TEST_APP = {
   clientId: '1234567890.0987654321',
@@ -273,4 +276,21 @@ export async function startServerProcess(
       return exited;
     },
   };
+}
+
+/** The SQLite database a server process started in `cwd` keeps by default (with its key file), for a test to read. */
+export async function openServerStore(t: TestContext, cwd: string): Promise<SqliteStore> {
+  const databasePath = join(cwd, 'data', 'installations.db');
+  const store = await SqliteStore.open(
+    databasePath,
+    secretBoxFor({ databasePath, encryption: { key: undefined, oldKeys: [] } }),
+  );
+  t.after(() => store.close());
+  return store;
+}
+
+/** The SQLite connection under an app's store, for tests of what SQLite itself keeps. */
+export function sqliteDb(app: FastifyInstance): Db {
+  if (!(app.store instanceof SqliteStore)) throw new Error('this test needs the SQLite store');
+  return app.store.db;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Browser, consent, install, startApp, startEmulator } from './helpers.js';
 
-function count(app: Awaited<ReturnType<typeof startApp>>['app']): number {
+function count(app: Awaited<ReturnType<typeof startApp>>['app']): Promise<number> {
   return app.store.installations.count();
 }
 
@@ -36,7 +36,7 @@ test('pressing Cancel on Slack’s consent page ends on a cancel page; nothing i
   const callback = await consent(browser, app.installUrl, { action: 'cancel' });
   assert.equal(new URL(callback).searchParams.get('error'), 'access_denied');
   await assertFailurePage(await browser.get(callback), 400, /cancelled/i, { retry: true, installUrl: app.installUrl });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('a callback without state, with a forged state, or from another browser is refused', async (t) => {
@@ -68,7 +68,7 @@ test('a callback without state, with a forged state, or from another browser is 
   // None of that spent the real flow.
   const ok = await browser.get(callback.href);
   assert.equal(ok.status, 200);
-  assert.equal(count(app), 1);
+  assert.equal(await count(app), 1);
   assert.ok(state);
 });
 
@@ -85,7 +85,7 @@ test('a state is usable once: reloading the landing page does not install twice'
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 1);
+  assert.equal(await count(app), 1);
 });
 
 test('a state older than 10 minutes has expired', async (t) => {
@@ -110,7 +110,7 @@ test('a callback without a code is refused and spends its state', async (t) => {
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack answering ok:false names the reason: invalid_code', async (t) => {
@@ -122,7 +122,7 @@ test('Slack answering ok:false names the reason: invalid_code', async (t) => {
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack answering ok:false names the reason: bad_redirect_uri', async (t) => {
@@ -136,7 +136,7 @@ test('Slack answering ok:false names the reason: bad_redirect_uri', async (t) =>
   });
   const res = await browser.get(callback.replace('/oauth_redirect/elsewhere', '/oauth_redirect'));
   await assertFailurePage(res, 400, /bad_redirect_uri/, { retry: true, installUrl: app.installUrl });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack answering ok:false names the reason: bad_client_secret', async (t) => {
@@ -145,7 +145,7 @@ test('Slack answering ok:false names the reason: bad_client_secret', async (t) =
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack answering ok:false names the reason: invalid_client_id', async (t) => {
@@ -159,7 +159,7 @@ test('Slack answering ok:false names the reason: invalid_client_id', async (t) =
   const state = to.searchParams.get('state')!;
   const res = await browser.get(`${app.config.redirectUri}?code=anything&state=${state}`);
   await assertFailurePage(res, 400, /invalid_client_id/, { retry: true, installUrl: app.installUrl });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack answering ok:true without an incoming_webhook says the app lacks the scope; nothing is stored', async (t) => {
@@ -168,7 +168,7 @@ test('Slack answering ok:true without an incoming_webhook says the app lacks the
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('Slack not answering at all ends on a page that says so, not a 500', async (t) => {
@@ -178,7 +178,7 @@ test('Slack not answering at all ends on a page that says so, not a 500', async 
     retry: true,
     installUrl: app.installUrl,
   });
-  assert.equal(count(app), 0);
+  assert.equal(await count(app), 0);
 });
 
 test('workspace and channel names from Slack are HTML-escaped', async (t) => {

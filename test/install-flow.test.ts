@@ -8,6 +8,7 @@ import {
   consent,
   install,
   INSTALL_SECRET,
+  sqliteDb,
   startApp,
   TEST_APP,
   testConfig,
@@ -55,12 +56,12 @@ test('a whole install lands on a page with the workspace, the channel and a webh
   assert.match(html, /a secret/i);
   assert.match(html, /id="copy"/);
 
-  const rows = app.store.db.prepare('SELECT * FROM installations').all() as Array<Record<string, unknown>>;
+  const rows = sqliteDb(app).prepare('SELECT * FROM installations').all() as Array<Record<string, unknown>>;
   assert.equal(rows.length, 1);
   const row = rows[0]!;
   assert.equal(row.team_id, 'T0ACME0001');
   assert.equal(row.team_name, 'Acme Corp');
-  const record = app.store.installations.get(Number(row.id))!;
+  const record = (await app.store.installations.get(Number(row.id)))!;
   assert.equal(record.webhookUrl, webhookUrl);
   assert.match(String(row.channel_id), /^C/);
   assert.match(record.botToken!, /^xoxb-/);
@@ -88,7 +89,7 @@ test('two installs into one workspace, to the same and to another channel, are s
   const other = await install(new Browser(), app.installUrl, { channel: channels[1]!.id });
   const urls = [first, again, other].map((r) => webhookUrlFrom(r.html));
   assert.equal(new Set(urls).size, 3);
-  const rows = [1, 2, 3].map((id) => app.store.installations.get(id)!);
+  const rows = await Promise.all([1, 2, 3].map(async (id) => (await app.store.installations.get(id))!));
   assert.deepEqual(
     rows.map((r) => r.channelId),
     [channels[0]!.id, channels[0]!.id, channels[1]!.id],
@@ -116,7 +117,7 @@ test('two installs started in two tabs of one browser both complete', async (t) 
   const r1 = await browser.get(tab1);
   assert.equal(r1.status, 200);
   assert.equal(r2.status, 200);
-  assert.equal(app.store.installations.count(), 2);
+  assert.equal(await app.store.installations.count(), 2);
 });
 
 test('a wrong install secret gets exactly the 404 of a path that does not exist', async (t) => {
@@ -147,7 +148,7 @@ test('GET /healthz answers 200 with a small JSON body while the database answers
   const res = await fetch(`${url}/healthz`);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { status: 'ok' });
-  app.store.db.close();
+  sqliteDb(app).close();
   const down = await fetch(`${url}/healthz`);
   assert.equal(down.status, 503);
 });

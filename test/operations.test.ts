@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readMigrations } from '../src/store/database.js';
-import { Browser, install, INSTALL_SECRET, startApp, TEST_APP } from './helpers.js';
+import { shippedMigrations } from '../src/store/migrations.js';
+import { Browser, install, INSTALL_SECRET, sqliteDb, startApp, TEST_APP } from './helpers.js';
 
 test('GET /metrics is off unless METRICS_ENABLED=true', async (t) => {
   const { url } = await startApp(t);
@@ -41,7 +41,7 @@ test('GET /metrics counts installs started, completed and failed by reason, Slac
     TEST_APP.clientSecret,
     callback.searchParams.get('code')!,
     callback.searchParams.get('state')!,
-    app.store.installations.get(1)!.webhookUrl,
+    (await app.store.installations.get(1))!.webhookUrl,
   ]) {
     assert.ok(!text.includes(secret));
   }
@@ -54,9 +54,9 @@ test('GET /readyz checks the database and the migrations; /healthz stays cheap',
   assert.deepEqual(await ready.json(), {
     status: 'ready',
     database: 'ok',
-    migrations: { applied: readMigrations().length, expected: readMigrations().length },
+    migrations: { applied: shippedMigrations('sqlite').length, expected: shippedMigrations('sqlite').length },
   });
-  app.store.db.pragma('user_version = 1'); // as if a migration were missing
+  sqliteDb(app).pragma('user_version = 1'); // as if a migration were missing
   const behind = await fetch(`${url}/readyz`);
   assert.equal(behind.status, 503);
   assert.equal(((await behind.json()) as { status: string }).status, 'unavailable');

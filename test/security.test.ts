@@ -42,7 +42,7 @@ test('no log line holds a webhook URL, a token, an OAuth code, a state, the clie
     const webhook = webhookUrlFrom(done.html);
     secrets.push(webhook, webhook.split('/').pop()!);
   }
-  secrets.push(app.store.installations.get(1)!.botToken!);
+  secrets.push((await app.store.installations.get(1))!.botToken!);
   const cancelled = await install(new Browser(), app.installUrl, { action: 'cancel' });
   remember(cancelled.callback);
   const browser = new Browser();
@@ -138,7 +138,7 @@ test('a state stays used across a restart of the server', async (t) => {
   const replay = await browser.get(callback);
   assert.equal(replay.status, 400);
   assert.match(await replay.text(), /already been completed/);
-  assert.equal(again.store.installations.count(), 1);
+  assert.equal(await again.store.installations.count(), 1);
 });
 
 test('failed requests are limited per address; the client is logged once; good installs are not counted', async (t) => {

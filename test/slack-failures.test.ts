@@ -24,27 +24,27 @@ async function withFault(t: Parameters<typeof startApp>[0], fault: Fault, env: R
   return { ...result, app, logs: lines.join('') };
 }
 
-function assertUnreachablePage(r: {
+async function assertUnreachablePage(r: {
   res: Response;
   html: string;
-  app: { store: { installations: { count(): number } } };
+  app: { store: { installations: { count(): Promise<number> } } };
 }) {
   assert.equal(r.res.status, 502, r.html);
   assert.match(r.html, /Slack could not be reached/);
   assert.match(r.html, /id="retry"/);
-  assert.equal(r.app.store.installations.count(), 0, 'nothing stored');
+  assert.equal(await r.app.store.installations.count(), 0, 'nothing stored');
 }
 
 test('a 429 whose Retry-After fits in the timeout is retried once, and the install completes', async (t) => {
   const r = await withFault(t, { kind: 'status', status: 429, retryAfter: 1 });
   assert.equal(r.res.status, 200, r.html);
   assert.ok(webhookUrlFrom(r.html));
-  assert.equal(r.app.store.installations.count(), 1);
+  assert.equal(await r.app.store.installations.count(), 1);
 });
 
 test('a 429 whose Retry-After does not fit in SLACK_TIMEOUT_MS ends on the could-not-be-reached page at once', async (t) => {
   const r = await withFault(t, { kind: 'status', status: 429, retryAfter: 30 }, { SLACK_TIMEOUT_MS: '2000' });
-  assertUnreachablePage(r);
+  await assertUnreachablePage(r);
   // It gave up at once on the 429 rather than waiting into the timeout.
   assert.match(r.logs, /rate limited, Retry-After 30s/);
 });
@@ -53,7 +53,7 @@ test('two 429s in a row are not retried twice', async (t) => {
   const emu = await startEmulator(t);
   const { app } = await startApp(t, {}, { emu });
   emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 429, retryAfter: 1 }, 2);
-  assertUnreachablePage({ ...(await install(new Browser(), app.installUrl)), app });
+  await assertUnreachablePage({ ...(await install(new Browser(), app.installUrl)), app });
 });
 
 for (const [name, fault] of [
@@ -64,14 +64,14 @@ for (const [name, fault] of [
 ] as Array<[string, Fault]>) {
   test(`${name} from oauth.v2.access ends on the could-not-be-reached page, with the reason in the log`, async (t) => {
     const r = await withFault(t, fault);
-    assertUnreachablePage(r);
+    await assertUnreachablePage(r);
     assert.match(r.logs, /"reason":"(unreachable|malformed)/);
   });
 }
 
 test('Slack not answering within SLACK_TIMEOUT_MS ends on the could-not-be-reached page in time', async (t) => {
   const r = await withFault(t, { kind: 'hang' }, { SLACK_TIMEOUT_MS: '700' });
-  assertUnreachablePage(r);
+  await assertUnreachablePage(r);
   assert.match(r.logs, /timed out after 700 ms/);
 });
 

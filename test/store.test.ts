@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { migrate, openDatabase, readMigrations } from '../src/store/database.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { Store } from '../src/store/index.js';
+import { readMigrations, shippedMigrations } from '../src/store/migrations.js';
+import { migrate, openDatabase } from '../src/store/sqlite/database.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { tempDir } from './helpers.js';
 
 test('migrations are applied once: a second start applies nothing', (t) => {
   const path = join(tempDir(t), 'sub', 'dir', 'db.sqlite');
   const db = openDatabase(path); // creates its folder
-  const files = readMigrations();
+  const files = shippedMigrations('sqlite');
   assert.equal(db.pragma('user_version', { simple: true }), files.length);
   assert.equal(migrate(db), 0);
   db.close();
@@ -25,8 +26,8 @@ test('a failing migration is rolled back whole and leaves the version where it w
   const dir = tempDir(t);
   const migrations = join(dir, 'migrations');
   mkdirSync(migrations);
-  const real = readMigrations();
-  for (const m of real) copyFileSync(join(process.cwd(), 'migrations', m.name), join(migrations, m.name));
+  const real = shippedMigrations('sqlite');
+  for (const m of real) copyFileSync(join(process.cwd(), 'migrations', 'sqlite', m.name), join(migrations, m.name));
   writeFileSync(
     join(migrations, `${String(real.length + 1).padStart(3, '0')}_broken.sql`),
     'CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;',
@@ -40,7 +41,7 @@ test('a failing migration is rolled back whole and leaves the version where it w
 });
 
 test('installs into one workspace are never upserted, and installed_at has millisecond resolution', async (t) => {
-  const store = Store.open(join(tempDir(t), 'db.sqlite'), SecretBox.random());
+  const store = await SqliteStore.open(join(tempDir(t), 'db.sqlite'), SecretBox.random());
   t.after(() => store.close());
   const base = {
     team: { id: 'T1', name: 'One' },
@@ -50,21 +51,21 @@ test('installs into one workspace are never upserted, and installed_at has milli
     bot: { token: 'xoxb-1', scopes: ['incoming-webhook'], id: '', userId: 'UB' },
     appId: 'A1',
   };
-  const a = store.installations.insert({
+  const a = await store.installations.insert({
     ...base,
     incomingWebhook: { url: 'https://h/1', channel: '#a', channelId: 'C1' },
   });
-  const b = store.installations.insert({
+  const b = await store.installations.insert({
     ...base,
     incomingWebhook: { url: 'https://h/2', channel: '#a', channelId: 'C1' },
   });
   assert.notEqual(a, b);
-  assert.equal(store.installations.count(), 2);
-  assert.equal(store.installations.get(a)?.webhookUrl, 'https://h/1');
-  assert.equal(store.installations.get(b)?.webhookUrl, 'https://h/2');
-  const at = store.installations.get(b)!.installedAt.getTime();
+  assert.equal(await store.installations.count(), 2);
+  assert.equal((await store.installations.get(a))?.webhookUrl, 'https://h/1');
+  assert.equal((await store.installations.get(b))?.webhookUrl, 'https://h/2');
+  const at = (await store.installations.get(b))!.installedAt.getTime();
   assert.ok(Math.abs(at - Date.now()) < 5000);
-  assert.throws(() => store.installations.insert({ ...base }), /incoming webhook/);
+  await assert.rejects(store.installations.insert({ ...base }), /incoming webhook/);
   // Installs recorded together share one fsynced (FULL) transaction; one bad install does not undo the others.
   const claims = await Promise.all(
     [3, 4, 5].map(async () =>
@@ -83,17 +84,17 @@ test('installs into one workspace are never upserted, and installed_at has milli
     recorded.map((r) => r.status),
     ['fulfilled', 'rejected', 'fulfilled'],
   );
-  assert.equal(store.installations.count(), 4);
+  assert.equal(await store.installations.count(), 4);
   const third = (recorded[2] as PromiseFulfilledResult<{ id: number; session: string; csrf: string }>).value;
-  assert.equal(store.installations.get(third.id)!.webhookUrl, 'https://h/5');
-  assert.ok('installationId' in store.landingSessions.use(third.session, third.csrf));
+  assert.equal((await store.installations.get(third.id))!.webhookUrl, 'https://h/5');
+  assert.ok('installationId' in (await store.landingSessions.use(third.session, third.csrf)));
   assert.equal(store.db.pragma('synchronous', { simple: true }), 1, 'every other write stays NORMAL');
 });
 
 test('OAuth states are signed, expire after 10 minutes, and work once, also after a restart', async (t) => {
   const path = join(tempDir(t), 'db.sqlite');
   const box = SecretBox.random();
-  const store = Store.open(path, box);
+  const store = await SqliteStore.open(path, box);
   const state = await store.oauthStates.generateStateParam({ scopes: [] }, new Date());
   assert.match(state, /^[A-Za-z0-9_-]{51}$/);
   const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
@@ -104,11 +105,11 @@ test('OAuth states are signed, expire after 10 minutes, and work once, also afte
   });
   await store.oauthStates.verifyStateParam(new Date(), state);
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
-  store.close();
-  const again = Store.open(path, box);
+  await store.close();
+  const again = await SqliteStore.open(path, box);
   t.after(() => again.close());
   await assert.rejects(again.oauthStates.verifyStateParam(new Date(), state), { reason: 'used' });
-  const other = Store.open(join(tempDir(t), 'other.sqlite'), SecretBox.random());
+  const other = await SqliteStore.open(join(tempDir(t), 'other.sqlite'), SecretBox.random());
   t.after(() => other.close());
   await assert.rejects(
     other.oauthStates.verifyStateParam(new Date(), state),

@@ -29,7 +29,7 @@ test('the landing page’s test button posts a message through the new webhook a
   assert.equal(webhookUrlFrom(page), webhookUrlFrom(html), 'the page still shows the URL');
   const messages = emu.emulator.messages();
   assert.equal(messages.length, before + 1);
-  assert.equal(messages.at(-1)!.channelId, app.store.installations.get(1)!.channelId);
+  assert.equal(messages.at(-1)!.channelId, (await app.store.installations.get(1))!.channelId);
 });
 
 test('only the browser that completed the install, with the page’s CSRF token, a few times, may send', async (t) => {
@@ -56,7 +56,7 @@ test('only the browser that completed the install, with the page’s CSRF token,
 test('the test button stops working after 10 minutes', async (t) => {
   const { app, url } = await startApp(t);
   await install(new Browser(), app.installUrl);
-  const { session, csrf } = app.store.landingSessions.create(1, Date.now() - 11 * 60 * 1000);
+  const { session, csrf } = await app.store.landingSessions.create(1, Date.now() - 11 * 60 * 1000);
   const browser = new Browser();
   browser.cookies.set(LANDING_COOKIE, session);
   const res = await browser.post(`${url}/slack/test-message`, { csrf });
@@ -73,5 +73,5 @@ test('a test message to a dead webhook says why, and marks the installation revo
   const page = await res.text();
   assert.match(page, /class="result-failed"/);
   assert.match(page, /channel_is_archived/);
-  assert.equal(app.store.installations.get(1)!.revokedReason, 'webhook dead: channel_is_archived');
+  assert.equal((await app.store.installations.get(1))!.revokedReason, 'webhook dead: channel_is_archived');
 });

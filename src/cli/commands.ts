@@ -1,11 +1,9 @@
 // The operator's commands: what each takes, and what it does with the store. No SQL here, only Store methods.
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { keyFilePath, secretBoxFor } from '../crypto/keys.js';
+import { keyFilePath } from '../crypto/keys.js';
 import { checkWebhook } from '../slack/webhooks.js';
-import { openDatabase } from '../store/database.js';
-import { Store } from '../store/index.js';
-import type { InstallationRecord } from '../store/installations.js';
+import { openStore, type InstallationRecord, type Store } from '../store/index.js';
 import { atMost, parse, parseDate, parseId, parseIntIn, UsageError } from './args.js';
 import {
   installationDetails,
@@ -37,12 +35,12 @@ export const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 32;
 
 /** Opens (creating and migrating if needed) the database, as the server does. */
-function withStore<T>(config: Config, use: (store: Store) => T): T {
-  const store = Store.open(config.databasePath, secretBoxFor(config));
+async function withStore<T>(config: Config, use: (store: Store) => T | Promise<T>): Promise<T> {
+  const store = await openStore(config);
   try {
-    return use(store);
+    return await use(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -60,12 +58,7 @@ async function withExistingStore<T>(config: Config, use: (store: Store) => T | P
       `ENCRYPTION_KEY is not set and there is no key file at ${keyFilePath(path)}: set the server's ENCRYPTION_KEY`,
     );
   }
-  const store = Store.open(path, secretBoxFor(config));
-  try {
-    return await use(store);
-  } finally {
-    store.close();
-  }
+  return withStore(config, use);
 }
 
 function noArgs(args: string[]): void {
@@ -90,10 +83,10 @@ export const COMMANDS: Record<string, Command> = {
   'install-url': {
     usage: 'install-url',
     summary: 'print the secret install URL to hand to users',
-    run: (args, ctx) => {
+    run: async (args, ctx) => {
       noArgs(args);
       const config = ctx.config();
-      const secret = config.installSecret ?? withStore(config, (store) => store.settings.installSecret());
+      const secret = config.installSecret ?? (await withStore(config, (store) => store.settings.installSecret()));
       ctx.out.write(`${config.publicUrl}/slack/install/${secret}\n`);
       return 0;
     },
@@ -162,12 +155,12 @@ export const COMMANDS: Record<string, Command> = {
       const id = oneId(positionals);
       const reason = values.reason.trim();
       if (reason === '') throw new UsageError('--reason must not be empty');
-      return withExistingStore(ctx.config(), (store) => {
-        if (store.installations.revoke(id, reason)) {
+      return withExistingStore(ctx.config(), async (store) => {
+        if (await store.installations.revoke(id, reason)) {
           ctx.out.write(`revoked installation ${id} (${printable(reason)})\n`);
           return 0;
         }
-        const record = store.installations.get(id);
+        const record = await store.installations.get(id);
         if (record === undefined) return noSuch(ctx, id);
         ctx.err.write(`installation ${id} is ${printable(statusOf(record))} already\n`);
         return 1;
@@ -198,9 +191,9 @@ export const COMMANDS: Record<string, Command> = {
       return withExistingStore(config, async (store) => {
         let targets: InstallationRecord[];
         if (id === undefined) {
-          targets = store.installations.list({ revoked: false });
+          targets = await store.installations.list({ revoked: false });
         } else {
-          const record = store.installations.get(id);
+          const record = await store.installations.get(id);
           if (record === undefined) return noSuch(ctx, id);
           if (record.revokedAt !== null) {
             ctx.err.write(
@@ -238,8 +231,8 @@ export const COMMANDS: Record<string, Command> = {
           values.format === undefined ? '--format is required' : `--format is json or csv, got "${values.format}"`,
         );
       }
-      const views = await withExistingStore(ctx.config(), (store) =>
-        store.installations.list().map((r) => toView(r, values.reveal)),
+      const views = (await withExistingStore(ctx.config(), (store) => store.installations.list())).map((r) =>
+        toView(r, values.reveal),
       );
       ctx.out.write(values.format === 'json' ? toJson(views) : toCsv(views));
       return 0;
@@ -270,9 +263,9 @@ export const COMMANDS: Record<string, Command> = {
   'rotate-key': {
     usage: 'rotate-key',
     summary: 're-encrypt every installation under ENCRYPTION_KEY (old keys from ENCRYPTION_KEYS_OLD)',
-    run: (args, ctx) => {
+    run: async (args, ctx) => {
       noArgs(args);
-      const changed = withStore(ctx.config(), (store) => store.installations.resealAll());
+      const changed = await withStore(ctx.config(), (store) => store.installations.resealAll());
       ctx.out.write(
         `re-encrypted ${changed} installation(s) under the current key; ENCRYPTION_KEYS_OLD can now be emptied\n`,
       );
@@ -283,11 +276,9 @@ export const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
     summary: 'apply pending database migrations (the server also does this at start-up)',
-    run: (args, ctx) => {
+    run: async (args, ctx) => {
       noArgs(args);
-      const db = openDatabase(ctx.config().databasePath); // opening applies them
-      const applied = db.pragma('user_version', { simple: true }) as number;
-      db.close();
+      const applied = await withStore(ctx.config(), (store) => store.schemaVersion()); // opening applies them
       ctx.out.write(`database is at migration ${applied}\n`);
       return 0;
     },

@@ -1,5 +1,5 @@
 // How installations are written out: masked or revealed views, the readable table, `show`'s lines, JSON and CSV.
-import type { InstallationRecord } from '../store/installations.js';
+import type { InstallationRecord } from '../store/types.js';
 
 export const MASK = '••••';
 

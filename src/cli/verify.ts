@@ -16,7 +16,7 @@ export interface VerifyOptions {
   /** Tells live from dead without posting a message (`checkWebhook`). */
   check: (url: string) => Promise<WebhookCheck>;
   /** Marks an installation revoked; false when it was revoked already (by the server, meanwhile). */
-  revoke: (id: number, reason: string) => boolean;
+  revoke: (id: number, reason: string) => Promise<boolean>;
   concurrency: number;
   /** Where each installation that is not live is reported. */
   out: Output;
@@ -48,12 +48,12 @@ export async function verifyInstallations(targets: VerifyTarget[], options: Veri
     options.out.write(`${printable(line)}\n`);
   };
 
-  const settle = (target: VerifyTarget, result: WebhookCheck): void => {
+  const settle = async (target: VerifyTarget, result: WebhookCheck): Promise<void> => {
     if (result.outcome === 'live') {
       summary.live += 1;
     } else if (result.outcome === 'dead') {
       try {
-        const now = options.revoke(target.id, `webhook dead: ${result.reason}`);
+        const now = await options.revoke(target.id, `webhook dead: ${result.reason}`);
         summary.dead += 1;
         report(`#${target.id} dead (${result.reason}): ${now ? 'revoked' : 'revoked already'}`);
       } catch (err) {
@@ -75,7 +75,7 @@ export async function verifyInstallations(targets: VerifyTarget[], options: Veri
       const result = await options
         .check(target.webhookUrl)
         .catch((err: unknown): WebhookCheck => ({ outcome: 'unknown', detail: (err as Error).message }));
-      settle(target, result);
+      await settle(target, result);
     }
   };
 

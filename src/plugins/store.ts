@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { secretBoxFor } from '../crypto/keys.js';
-import { Store } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,7 +11,7 @@ declare module 'fastify' {
 /** Opens and migrates the database once, and closes it when the app closes. */
 export default fp(
   async (app, opts: { config: Config }) => {
-    const store = Store.open(opts.config.databasePath, secretBoxFor(opts.config));
+    const store = await openStore(opts.config);
     app.decorate('store', store);
     app.addHook('onClose', async () => store.close());
   },

@@ -5,7 +5,7 @@ export default async function healthzRoute(app: FastifyInstance) {
   app.get('/healthz', async (_request, reply) => {
     let ok = false;
     try {
-      ok = app.store.ping();
+      ok = await app.store.ping();
     } catch (err) {
       app.log.error({ err }, 'health check: database did not answer');
     }

@@ -4,7 +4,8 @@ import { cookieValue, sameSecret, stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
-import { StateError, type StateClaim, type StateFailure } from '../store/oauth-states.js';
+import { StateError } from '../store/oauth-states.js';
+import type { StateClaim, StateFailure } from '../store/types.js';
 import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 import { GUESSABLE } from '../plugins/guess-limit.js';
@@ -73,17 +74,17 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
   const { config, installUrl } = opts;
   const cookieOptions = stateCookieOptions(config.publicUrl);
 
-  function claimState(state: string): StateClaim | StateFailure {
+  async function claimState(state: string): Promise<StateClaim | StateFailure> {
     try {
-      return app.store.oauthStates.claim(new Date(), state);
+      return await app.store.oauthStates.claim(new Date(), state);
     } catch (err) {
       if (err instanceof StateError) return err.reason;
       throw err;
     }
   }
 
-  function spent<T>(claim: StateClaim, answer: T): T {
-    app.store.oauthStates.spend(claim);
+  async function spent<T>(claim: StateClaim, answer: T): Promise<T> {
+    await app.store.oauthStates.spend(claim);
     return answer;
   }
 
@@ -121,7 +122,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
     const cookie = cookieName === undefined ? undefined : cookieValue(request, cookieName);
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
     const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
-    const claim = bound ? claimState(state) : undefined;
+    const claim = bound ? await claimState(state) : undefined;
     // The install URL is offered again only to a browser holding a state this server issued.
     const issued = claim !== undefined && claim !== 'unknown';
     if (typeof claim !== 'object') {

@@ -64,7 +64,7 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const sentAt = new Date(Math.min(eventTime, Date.now()));
 
     if (body.type === 'event_callback' && type === 'app_uninstalled') {
-      const revoked = app.store.installations.revokeWorkspace(
+      const revoked = await app.store.installations.revokeWorkspace(
         { ...where, isEnterpriseInstall: body.is_enterprise_install === true },
         'app_uninstalled',
         sentAt,
@@ -72,7 +72,7 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
       request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
     } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
       const tokens = isRecord(event.tokens) ? event.tokens : {};
-      const revoked = app.store.installations.revokeByUsers(
+      const revoked = await app.store.installations.revokeByUsers(
         where,
         { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) },
         'tokens_revoked',

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { cookieValue, stringFields } from '../input.js';
 import { LANDING_COOKIE, recordFields, renderLanding } from '../landing.js';
 import { sendTestMessage } from '../slack/webhooks.js';
-import type { SessionRefusal } from '../store/landing-sessions.js';
+import type { SessionRefusal } from '../store/types.js';
 
 const REFUSALS: Record<SessionRefusal, string> = {
   unknown: 'This page is not the one that completed the install, or its session has ended.',
@@ -26,12 +26,12 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
     const used =
       session === undefined || csrf === undefined
         ? { refused: 'unknown' as const }
-        : app.store.landingSessions.use(session, csrf);
+        : await app.store.landingSessions.use(session, csrf);
     if ('refused' in used) {
       request.outcome = { event: 'test message refused', reason: used.refused };
       return reply.page('error', { title: 'No test message was sent', message: REFUSALS[used.refused] }, 403);
     }
-    const record = app.store.installations.get(used.installationId);
+    const record = await app.store.installations.get(used.installationId);
     if (record === undefined || record.revokedAt !== null) {
       return reply.page(
         'error',
@@ -42,7 +42,7 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
 
     const result = await sendTestMessage(record.webhookUrl, record.channelName, opts.config.slack.timeoutMs);
     app.metrics.webhookChecks.inc({ outcome: result.ok ? 'live' : result.dead ? 'dead' : 'unknown' });
-    if (!result.ok && result.dead) app.store.installations.revoke(record.id, `webhook dead: ${result.reason}`);
+    if (!result.ok && result.dead) await app.store.installations.revoke(record.id, `webhook dead: ${result.reason}`);
     request.outcome = {
       event: 'test message',
       installationId: record.id,

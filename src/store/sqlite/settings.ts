@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Settings } from '../types.js';
 import type { Db } from './database.js';
 
-/** The `settings` table: values the server generates once and keeps, such as the install secret. */
-export class SettingsRepository {
+/** The `settings` table in SQLite. */
+export class SqliteSettings implements Settings {
   readonly #get;
   readonly #insertIfMissing;
 
@@ -13,18 +14,17 @@ export class SettingsRepository {
     );
   }
 
-  get(key: string): string | undefined {
+  async get(key: string): Promise<string | undefined> {
     return this.#get.get(key)?.value;
   }
 
-  /** The install secret generated on the first start (192 random bits, URL-safe), for when INSTALL_SECRET is unset. */
-  installSecret(): string {
+  async installSecret(): Promise<string> {
     return this.getOrCreate('install_secret', () => randomBytes(24).toString('base64url'));
   }
 
-  /** The stored value, or `make()` stored now; safe when two processes start at once. */
-  getOrCreate(key: string, make: () => string): string {
+  async getOrCreate(key: string, make: () => string): Promise<string> {
+    // The insert is a no-op when another process stored a value first; everyone then reads the one that won.
     this.#insertIfMissing.run(key, make());
-    return this.get(key)!;
+    return this.#get.get(key)!.value;
   }
 }

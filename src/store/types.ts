@@ -1,0 +1,143 @@
+// The store as the rest of the server sees it: asynchronous methods by table, and the records they return.
+// No SQL and no driver types here: SQLite (store/sqlite/) and PostgreSQL (store/postgres/) both implement it.
+import type { Installation, InstallationQuery, InstallationStore, InstallURLOptions, StateStore } from '@slack/oauth';
+
+/** One completed install, as this server keeps it. */
+export interface InstallationRecord {
+  id: number;
+  teamId: string | null;
+  teamName: string | null;
+  enterpriseId: string | null;
+  enterpriseName: string | null;
+  isEnterpriseInstall: boolean;
+  channelId: string;
+  channelName: string;
+  webhookUrl: string;
+  configurationUrl: string | null;
+  appId: string | null;
+  botUserId: string | null;
+  botToken: string | null;
+  scopes: string[];
+  installerUserId: string | null;
+  installedAt: Date;
+  /** Set when Slack told us the app was removed, a check found the webhook dead, or the operator revoked it. */
+  revokedAt: Date | null;
+  revokedReason: string | null;
+}
+
+export interface InstallationFilter {
+  teamId?: string;
+  channelId?: string;
+  /** true: only revoked; false: only active; undefined: both. */
+  revoked?: boolean;
+}
+
+/** Which installs an `app_uninstalled` event reaches: a workspace's, or an org's for an org-wide install. */
+export interface WorkspaceQuery {
+  teamId?: string;
+  enterpriseId?: string;
+  isEnterpriseInstall: boolean;
+}
+
+/** The `installations` table, behind @slack/oauth's InstallationStore interface. Every install is a new row. */
+export interface Installations extends InstallationStore {
+  storeInstallation(installation: Installation): Promise<void>;
+  /** The newest active install for the workspace (or the org, for an org-wide install), as @slack/oauth expects. */
+  fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation>;
+  /** Inserts a new row for an install that carries an incoming webhook; returns the new id. */
+  insert(installation: Installation): Promise<number>;
+  get(id: number): Promise<InstallationRecord | undefined>;
+  count(): Promise<number>;
+  list(filter?: InstallationFilter): Promise<InstallationRecord[]>;
+  /** Marks one installation revoked; false when it does not exist or was revoked already. */
+  revoke(id: number, reason: string, at?: Date): Promise<boolean>;
+  /** `app_uninstalled`: every active installation of a workspace (or org) made before `sentAt`; returns how many. */
+  revokeWorkspace(where: WorkspaceQuery, reason: string, sentAt: Date, at?: Date): Promise<number>;
+  /** `tokens_revoked`: active installations made before `sentAt` whose bot user or installing user is named. */
+  revokeByUsers(
+    where: { teamId?: string; enterpriseId?: string },
+    users: { botUserIds: string[]; installerUserIds: string[] },
+    reason: string,
+    sentAt: Date,
+    at?: Date,
+  ): Promise<number>;
+  /** Deletes installations revoked before `date`; returns how many. Active ones are never deleted. */
+  pruneRevokedBefore(date: Date): Promise<number>;
+  /** Key ids that rows are sealed under but that are not configured: such rows could not be read. */
+  unknownKeyIds(): Promise<string[]>;
+  /** Seals the rows written before encryption existed (at start-up); returns how many. */
+  resealPlaintext(): Promise<number>;
+  /** Re-seals every row not under the current key, old keys and plaintext alike (key rotation); returns how many. */
+  resealAll(): Promise<number>;
+}
+
+export type StateFailure = 'unknown' | 'expired' | 'used';
+
+/** A state held by one flow: its nonce, and when it would expire anyway. */
+export interface StateClaim {
+  nonce: string;
+  expiresAt: number;
+}
+
+/** OAuth states, behind @slack/oauth's StateStore interface, plus the claim the callback makes before Slack is called. */
+export interface OAuthStates extends StateStore {
+  generateStateParam(installOptions: InstallURLOptions, now: Date): Promise<string>;
+  verifyStateParam(now: Date, state: string): Promise<InstallURLOptions>;
+  /**
+   * Checks a state's signature, age and that it was not used, and holds it for this flow: no other request (of
+   * this process, or of any replica on a shared database) can claim it meanwhile. The claim ends with `spend`,
+   * with `Store.recordInstall`, or with `release`. Rejects with a StateError saying why the state cannot be used.
+   */
+  claim(now: Date, state: string): Promise<StateClaim>;
+  /** Ends a claim: the state is used up (a flow that failed may not be resumed either). */
+  spend(claim: StateClaim): Promise<void>;
+  /** Lets go of a claim in this process; a no-op once spent or recorded. */
+  release(claim: StateClaim): void;
+}
+
+export type SessionRefusal = 'unknown' | 'expired' | 'bad_csrf' | 'used_up';
+
+/** The landing page's short session that lets the browser that just installed send test messages. */
+export interface LandingSessions {
+  create(installationId: number, now?: number): Promise<{ session: string; csrf: string }>;
+  /** Spends one use of the session when the CSRF token matches; returns its installation id, or why not. */
+  use(session: string, csrf: string, now?: number): Promise<{ installationId: number } | { refused: SessionRefusal }>;
+}
+
+/** Values the server generates once and keeps, such as the install secret. */
+export interface Settings {
+  get(key: string): Promise<string | undefined>;
+  /** The stored value, or `make()` stored now; every process that starts at once gets the same value. */
+  getOrCreate(key: string, make: () => string): Promise<string>;
+  /** The install secret generated on the first start, for when INSTALL_SECRET is unset. */
+  installSecret(): Promise<string>;
+}
+
+export interface RecordedInstall {
+  id: number;
+  /** The landing page's session: a cookie value and the page's CSRF token. */
+  session: string;
+  csrf: string;
+}
+
+/** Every table of the database, one repository each. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly installations: Installations;
+  readonly oauthStates: OAuthStates;
+  readonly landingSessions: LandingSessions;
+  readonly settings: Settings;
+  /**
+   * Stores a completed install, its landing session and the use of its OAuth state durably before resolving, so
+   * the webhook a user is about to be shown survives a crash. Rejects with a StateError('used') when the state was
+   * used meanwhile.
+   */
+  recordInstall(installation: Installation, state: StateClaim): Promise<RecordedInstall>;
+  /** True when the database answers a query. */
+  ping(): Promise<boolean>;
+  /** The number of the last migration applied. */
+  schemaVersion(): Promise<number>;
+  /** The number of the last migration this build ships. */
+  readonly shippedVersion: number;
+  close(): Promise<void>;
+}
