@@ -5,6 +5,7 @@ import { DEMO_APP_ID, type Config } from './config.js';
 import type { SlackEmulator } from './emulator/state.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
+import metricsListener from './plugins/metrics-listener.js';
 import pages from './plugins/pages.js';
 import guessLimit from './plugins/guess-limit.js';
 import security from './plugins/security.js';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         url: safeUrl(request.url),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
+        client: request.ip, // as resolved through TRUST_PROXY: who made the request (ASVS 16.2.1)
         ...request.outcome,
       },
       'request',
@@ -105,6 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('installUrl', installUrl);
 
   await app.register(metrics, { enabled: config.metricsEnabled });
+  await app.register(metricsListener, { config });
   await app.register(security, { config });
   // Cookies are parsed only by the two routes that read one (with app.parseCookie), not on every request.
   await app.register(cookie, { hook: false });
@@ -117,7 +120,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(robotsRoute);
   await app.register(healthzRoute);
   await app.register(readyzRoute);
-  if (config.metricsEnabled) await app.register(metricsRoute);
+  if (app.metricsRegistry !== undefined && config.metrics.port === undefined)
+    await app.register(metricsRoute, { registry: app.metricsRegistry, token: config.metrics.token });
   await app.register(installRoute, { config, installSecret });
   await app.register(oauthRedirectRoute, { config, installUrl });
   await app.register(testMessageRoute, { config, installUrl });

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { KeyError, parseKey } from './crypto/secret-box.js';
+import { withSecretFiles } from './secret-files.js';
 
 // Configuration is read once, from the environment, and validated here; every message names its variable.
 // Precedence: real environment variables, then a `.env` file in the working directory, then the defaults below.
+// Every secret may come from a file instead, named by `NAME_FILE` (src/secret-files.ts).
 
 export interface Config {
   port: number;
@@ -25,6 +27,14 @@ export interface Config {
   };
   /** Whether GET /metrics serves Prometheus metrics. */
   metricsEnabled: boolean;
+  /** How /metrics is kept from the public: a bearer token, a listener of its own, or both. */
+  metrics: {
+    /** METRICS_TOKEN: required as `Authorization: Bearer <token>` when set. */
+    token: string | undefined;
+    /** METRICS_PORT: serve /metrics on a listener of its own (and not on PORT); METRICS_HOST is its address. */
+    port: number | undefined;
+    host: string;
+  };
   /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
   installSecret: string | undefined;
   databasePath: string;
@@ -83,11 +93,70 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return Number(text);
 }
 
+function booleanFlag(env: Env, name: string): boolean {
+  const text = trimmed(env, name) ?? 'false';
+  if (text !== 'true' && text !== 'false') throw new ConfigError(`${name} must be true or false, got "${text}"`);
+  return text === 'true';
+}
+
+/** Whether a URL's host is this machine, where plain http never crosses a network. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** In production, URLs that carry cookies, codes or the client secret must be https unless they stay on loopback. */
+function requireHttps(name: string, href: string): void {
+  const url = new URL(href);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      `${name} must be an https:// URL when NODE_ENV=production (plain http is allowed only on loopback), got "${href}"`,
+    );
+  }
+}
+
+/**
+ * Metrics tell an attacker what the server is doing (install rates, failure reasons, memory): served on the
+ * public listener only behind a bearer token, or on a listener of their own on loopback.
+ */
+function metricsConfig(env: Env, enabled: boolean, port: number): Config['metrics'] {
+  const token = trimmed(env, 'METRICS_TOKEN');
+  const host = trimmed(env, 'METRICS_HOST') ?? '127.0.0.1';
+  const portText = trimmed(env, 'METRICS_PORT');
+  let metricsPort: number | undefined;
+  if (portText !== undefined) {
+    metricsPort = Number(portText);
+    if (!/^\d+$/.test(portText) || metricsPort < 1 || metricsPort > 65535 || metricsPort === port) {
+      throw new ConfigError(`METRICS_PORT must be a port from 1 to 65535 other than PORT, got "${portText}"`);
+    }
+  }
+  if (!enabled) {
+    const stray = ['METRICS_TOKEN', 'METRICS_PORT', 'METRICS_HOST'].find((name) => trimmed(env, name) !== undefined);
+    if (stray !== undefined) throw new ConfigError(`${stray} is set but METRICS_ENABLED is not true`);
+    return { token: undefined, port: undefined, host };
+  }
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters, e.g. from `openssl rand -hex 24`');
+  }
+  if (metricsPort === undefined && token === undefined) {
+    throw new ConfigError(
+      'METRICS_ENABLED=true would serve /metrics to anyone who reaches the server: set METRICS_TOKEN (a bearer token Prometheus sends) or METRICS_PORT (a listener of its own on loopback)',
+    );
+  }
+  if (metricsPort !== undefined && !isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(
+      `METRICS_HOST=${host} is not a loopback address: set METRICS_TOKEN too, or leave METRICS_HOST at 127.0.0.1`,
+    );
+  }
+  return { token, port: metricsPort, host };
+}
+
 function withoutTrailingSlash(url: URL): string {
   return url.href.replace(/\/+$/, '');
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(environment: Env = process.env): Config {
+  const env = withSecretFiles(environment, (message) => new ConfigError(message));
   const portText = trimmed(env, 'PORT') ?? '3000';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
@@ -136,6 +205,11 @@ export function loadConfig(env: Env = process.env): Config {
     trimmed(env, 'SLACK_API_URL') ?? (demo ? emulatorApi : 'https://slack.com/api/'),
   ).href;
   if (!apiUrl.endsWith('/')) apiUrl += '/';
+  if (production) {
+    requireHttps('PUBLIC_URL', publicUrl);
+    requireHttps('SLACK_AUTHORIZE_URL', authorizeUrl);
+    requireHttps('SLACK_API_URL', apiUrl);
+  }
 
   const timeoutMs = positiveInt(env, 'SLACK_TIMEOUT_MS', 10_000);
   const signingSecret = trimmed(env, 'SLACK_SIGNING_SECRET');
@@ -144,9 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
       'SLACK_SIGNING_SECRET must be the app’s signing secret (Basic Information → App Credentials), at least 8 printable characters',
     );
   }
-  const metricsText = trimmed(env, 'METRICS_ENABLED') ?? 'false';
-  if (metricsText !== 'true' && metricsText !== 'false')
-    throw new ConfigError(`METRICS_ENABLED must be true or false, got "${metricsText}"`);
+  const metricsText = booleanFlag(env, 'METRICS_ENABLED') ? 'true' : 'false';
 
   const installSecret = trimmed(env, 'INSTALL_SECRET');
   if (installSecret !== undefined && !SECRET_RE.test(installSecret)) {
@@ -187,6 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const metrics = metricsConfig(env, metricsText === 'true', port);
+
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -210,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
       signingSecret: signingSecret ?? (demo ? randomBytes(24).toString('hex') : undefined),
     },
     metricsEnabled: metricsText === 'true',
+    metrics,
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
     rateLimit,

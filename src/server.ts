@@ -60,6 +60,7 @@ process.once('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   await app.listen({ port: config.port, host: config.host });
+  await app.metricsServer?.listen({ port: config.metrics.port, host: config.metrics.host });
 } catch (err) {
   app.log.fatal({ err }, 'could not listen');
   process.exit(1);

@@ -9,7 +9,8 @@ test('GET /metrics is off unless METRICS_ENABLED=true', async (t) => {
 });
 
 test('GET /metrics counts installs started, completed and failed by reason, Slack latency, events and webhook checks, and holds no secret', async (t) => {
-  const { app, url, emu } = await startApp(t, { METRICS_ENABLED: 'true' });
+  const token = 'metrics-token-0123456789';
+  const { app, url, emu } = await startApp(t, { METRICS_ENABLED: 'true', METRICS_TOKEN: token });
   const done = await install(new Browser(), app.installUrl);
   await install(new Browser(), app.installUrl, { action: 'cancel' });
   emu.emulator.failNext('oauth.v2.access', { kind: 'status', status: 500 });
@@ -19,7 +20,7 @@ test('GET /metrics counts installs started, completed and failed by reason, Slac
     emu.emulator.eventCallback('T0GLOBEX01', TEST_APP.appId, { type: 'app_uninstalled' }),
   );
 
-  const res = await fetch(`${url}/metrics`);
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type')!, /text\/plain; version=0\.0\.4/);
   const text = await res.text();
