@@ -6,7 +6,11 @@ import { Browser, install, startApp } from './helpers.js';
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 test('favicons, probes, assets and unknown paths never count, and are never refused', async (t) => {
-  const { app, url } = await startApp(t, { RATE_LIMIT_FAILURES: '5', METRICS_ENABLED: 'true' });
+  const { app, url } = await startApp(t, {
+    RATE_LIMIT_FAILURES: '5',
+    METRICS_ENABLED: 'true',
+    METRICS_TOKEN: 'metrics-token-0123456789',
+  });
   const paths = ['/favicon.ico', '/no/such/page', '/assets/nope.css', '/robots.txt', '/healthz', '/readyz', '/metrics'];
   for (let i = 0; i < 120; i++) {
     const path = paths[i % paths.length]!;
