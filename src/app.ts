@@ -1,8 +1,16 @@
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { createRequire } from 'node:module';
 import { DEMO_APP_ID, type Config } from './config.js';
 import type { SlackEmulator } from './emulator/state.js';
+import { FrameworkErrors } from './framework-errors.js';
+import { originForm } from './input.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
 import metricsListener from './plugins/metrics-listener.js';
@@ -65,8 +73,19 @@ function schemaCompilersOnDemand(): CompilersFactory {
   };
 }
 
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count is a function: Fastify 5 ignores a plain number (it cannot check
+ * who sent the header); the operator who sets one says that only those proxies can reach this server.
+ */
+function trustProxyOption(trust: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof trust !== 'number') return trust;
+  return (_address: string, hop: number) => hop < trust;
+}
+
 /** Builds the whole app from a config object; `server.ts` alone reads the environment and listens. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const frameworkErrors = new FrameworkErrors();
+  const { headersTimeoutMs, requestTimeoutMs, maxConnections } = config.http;
   const app = Fastify({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -74,22 +93,42 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // One line per request, written below with secrets removed, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024, // no route here takes more than a small form
-    http: { maxHeaderSize: 16 * 1024 }, // larger headers are answered 431 by Node
+    // Given to Node when the server is created: headersTimeout cannot be lowered afterwards (Fastify sets only
+    // requestTimeout, later), and Node looks for overdue requests every connectionsCheckingInterval (30 s by
+    // default), which would let a slow client hold its connection well past the limit.
+    http: {
+      maxHeaderSize: 16 * 1024, // larger headers are answered 431
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 5))),
+    },
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: requestTimeoutMs,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     schemaController: { compilersFactory: schemaCompilersOnDemand() },
+    // An absolute-form request line (`GET http://any-host/path`) is answered as its path, like any other.
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
+    frameworkErrors: frameworkErrors.frameworkErrors,
+    clientErrorHandler: frameworkErrors.clientErrorHandler,
+  });
+  // Connections beyond the limit are closed as they arrive; said in the log on the first and every 1,000th.
+  app.server.maxConnections = maxConnections;
+  let dropped = 0;
+  app.server.on('drop', () => {
+    if (dropped++ % 1000 === 0)
+      app.log.warn({ maxConnections, dropped }, 'MAX_CONNECTIONS reached: connection refused');
   });
 
   app.decorateRequest('outcome', null);
-  app.addHook('onResponse', (request, reply, done) => {
+  const secrets: string[] = []; // the install secret, once known: cut out of any path, however it is spelt
+  const logRequest = (request: FastifyRequest, reply: FastifyReply) =>
     request.log.info(
       {
         method: request.method,
-        url: safeUrl(request.url),
+        url: safeUrl(request.url, secrets),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         client: request.ip, // as resolved through TRUST_PROXY: who made the request (ASVS 16.2.1)
@@ -97,12 +136,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       'request',
     );
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply);
     done();
   });
 
   app.decorate('config', config);
   await app.register(store, { config });
   const installSecret = config.installSecret ?? (await app.store.settings.installSecret());
+  secrets.push(installSecret);
   const installUrl = `${config.publicUrl}/slack/install/${installSecret}`;
   app.decorate('installUrl', installUrl);
 
@@ -113,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cookie, { hook: false });
   await app.register(pages, { demo: config.demo });
   await app.register(guessLimit, { config });
+  await frameworkErrors.attach(app, app.securityHeaders, logRequest);
   await app.register(slack, { config });
 
   await app.register(assetsRoute);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyError, parseKey } from './crypto/secret-box.js';
 import { withSecretFiles } from './secret-files.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 // Configuration is read once, from the environment, and validated here; every message names its variable.
 // Precedence: real environment variables, then a `.env` file in the working directory, then the defaults below.
@@ -40,8 +41,16 @@ export interface Config {
   databasePath: string;
   /** Failed (4xx) requests allowed per client address in each window, before it is answered 429. */
   rateLimit: { maxFailures: number; windowMs: number };
-  /** Fastify's trustProxy: whether X-Forwarded-For names the client (behind a reverse proxy). */
-  trustProxy: boolean | string;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For entries name the client (behind a reverse proxy). */
+  trustProxy: TrustProxy;
+  /** Limits on slow and numerous clients, given to the HTTP server when it is created. */
+  http: {
+    /** The most a client may take to send a request's headers (slowloris), and the whole request. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Open connections beyond this are closed as they arrive. */
+    maxConnections: number;
+  };
   encryption: {
     /** From ENCRYPTION_KEY; outside production, when undefined, a key file beside the database is used. */
     key: Buffer | undefined;
@@ -251,11 +260,17 @@ export function loadConfig(environment: Env = process.env): Config {
     maxFailures: positiveInt(env, 'RATE_LIMIT_FAILURES', 30),
     windowMs: positiveInt(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
   };
-  const proxyText = trimmed(env, 'TRUST_PROXY') ?? 'false';
-  const trustProxy = proxyText === 'true' ? true : proxyText === 'false' ? false : proxyText;
-  if (typeof trustProxy === 'string' && !/^[0-9a-fA-F.:/,\s]+$/.test(trustProxy)) {
+  const trustProxy = parseTrustProxy(trimmed(env, 'TRUST_PROXY') ?? 'false');
+  if (typeof trustProxy === 'object' && 'error' in trustProxy) throw new ConfigError(trustProxy.error);
+
+  const http = {
+    headersTimeoutMs: positiveInt(env, 'HEADERS_TIMEOUT_MS', 15_000),
+    requestTimeoutMs: positiveInt(env, 'REQUEST_TIMEOUT_MS', 30_000),
+    maxConnections: positiveInt(env, 'MAX_CONNECTIONS', 1000),
+  };
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
     throw new ConfigError(
-      `TRUST_PROXY must be true, false, or comma-separated proxy addresses or CIDR ranges, got "${proxyText}"`,
+      `HEADERS_TIMEOUT_MS (${http.headersTimeoutMs}) must not be more than REQUEST_TIMEOUT_MS (${http.requestTimeoutMs}): the headers are part of the request`,
     );
   }
 
@@ -289,6 +304,7 @@ export function loadConfig(environment: Env = process.env): Config {
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
     rateLimit,
     trustProxy,
+    http,
     encryption,
     logLevel,
   };

@@ -55,3 +55,15 @@ export function cookieValue(request: FastifyRequest, name: string): string | und
   const header = request.headers.cookie;
   return header === undefined ? undefined : request.server.parseCookie(header)[name];
 }
+
+/**
+ * A request target in origin form: `http://any-host/path?q` (absolute form, which HTTP/1.1 servers must accept)
+ * becomes `/path?q`, so that it is routed, limited and logged as the path it names; anything else is unchanged.
+ */
+export function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
+  if (absolute === null) return url;
+  const rest = url.slice(absolute[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}

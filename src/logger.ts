@@ -1,26 +1,57 @@
 import type { FastifyServerOptions } from 'fastify';
 
-// Path segments that are credentials: the install secret, and the secret part of an (emulated) webhook URL.
-const INSTALL_PATH = '/slack/install/';
-const EMULATED_WEBHOOK = /^\/_emulator\/services\/[^/?#]+\/[^/?#]+\//;
-
-/** `path` with the segment that starts at `from` (up to the next `/` or `#`) replaced by `[redacted]`. */
-function redactSegment(path: string, from: number): string {
-  let end = from;
-  while (end < path.length && path[end] !== '/' && path[end] !== '#') end++;
-  return `${path.slice(0, from)}[redacted]${path.slice(end)}`;
+/**
+ * The path as a server reads it, for a log line: no query string or fragment (OAuth `code` and `state`), no scheme
+ * or host (an absolute-form request line, `GET http://any-host/…`), percent-encoding undone (up to three times, so
+ * `%2569` is `i`), and empty, `.` and `..` segments resolved (`/slack//install/x` is `/slack/install/x`). Redaction
+ * works on this, so no spelling of a path gets a secret past it. The common path (nothing to undo) is a scan.
+ */
+export function logPath(url: string): string {
+  const cut = url.search(/[?#]/);
+  let path = cut === -1 ? url : url.slice(0, cut);
+  if (!path.startsWith('/')) {
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\\]*/.exec(path);
+    if (scheme !== null) path = path.slice(scheme[0].length);
+  }
+  if (path.startsWith('/') && !/%|\/\/|\/\.|\\/.test(path)) return path;
+  for (let round = 0; round < 3 && path.includes('%'); round++) {
+    const decoded = path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run; // not UTF-8: left as it is
+      }
+    });
+    if (decoded === path) break;
+    path = decoded;
+  }
+  const segments: string[] = [];
+  for (const segment of path.split(/[/\\]/)) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
 }
 
 /**
- * The request's path with secrets replaced and the query string (OAuth `code`, `state`) dropped. Written for
- * every request's log line, so the common paths cost a prefix check.
+ * The request's path as `logPath` reads it, with the segments that are credentials replaced by `[redacted]`: the
+ * install secret (`/slack/install/…`), the secret part of an emulated webhook URL, and any of `secrets` wherever it
+ * appears. Written for every request's log line, so the common paths cost a prefix check.
  */
-export function safeUrl(url: string): string {
-  const query = url.indexOf('?');
-  const path = query === -1 ? url : url.slice(0, query);
-  if (path.startsWith(INSTALL_PATH)) return redactSegment(path, INSTALL_PATH.length);
-  const webhook = path.startsWith('/_emulator/services/') ? EMULATED_WEBHOOK.exec(path) : null;
-  return webhook === null ? path : redactSegment(path, webhook[0].length);
+export function safeUrl(url: string, secrets: readonly string[] = []): string {
+  let path = logPath(url);
+  for (const secret of secrets) if (path.includes(secret)) path = path.replaceAll(secret, '[redacted]');
+  if (path.startsWith('/slack/install')) {
+    const parts = path.split('/'); // ['', 'slack', 'install', secret, …]
+    if (parts[2] === 'install') return ['', 'slack', 'install', '[redacted]', ...parts.slice(4)].join('/');
+  }
+  if (path.startsWith('/_emulator/services/')) {
+    const parts = path.split('/'); // ['', '_emulator', 'services', team, service, secret, …]
+    if (parts.length > 5) parts[5] = '[redacted]';
+    return parts.join('/');
+  }
+  return path;
 }
 
 /**

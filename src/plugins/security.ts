@@ -3,6 +3,13 @@ import helmet, { type HelmetOptions } from 'helmet';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The headers every page carries, for answers written outside Fastify's hooks (src/framework-errors.ts). */
+    securityHeaders: Readonly<Record<string, string>>;
+  }
+}
+
 /**
  * The headers helmet sets, worked out once. @fastify/helmet builds a new helmet middleware on every request
  * (parsing the CSP each time), a large share of the install redirect's cost; the headers never vary here
@@ -46,6 +53,7 @@ export default fp(
       xFrameOptions: { action: 'deny' },
       strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000 } : false,
     });
+    app.decorate('securityHeaders', headers);
     // A redirect has no document for CSP, framing or cross-origin policies to act on; it keeps the headers that
     // act on the redirect itself (Referrer-Policy keeps the install URL out of Slack's Referer, and HSTS).
     const redirectHeaders = Object.fromEntries(
