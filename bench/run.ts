@@ -36,6 +36,8 @@ function parseOptions() {
       quick: { type: 'boolean', default: false },
       duration: { type: 'string' },
       'redirect-duration': { type: 'string' },
+      flows: { type: 'string' },
+      redirects: { type: 'string' },
       warmup: { type: 'string' },
       starts: { type: 'string' },
       concurrency: { type: 'string' },
@@ -54,12 +56,17 @@ function seconds(text: string | undefined, fallback: number, name: string): numb
   return n;
 }
 
-function count(text: string | undefined, fallback: number, name: string): number {
+function count(text: string | undefined, fallback: number, name: string, max = 100): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100)
-    throw new BenchError(`--${name} must be a whole number from 1 to 100, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new BenchError(`--${name} must be a whole number from 1 to ${max}, got "${text}"`);
   return n;
+}
+
+/** A fixed number of completions instead of a duration (`--flows N`, `--redirects N`), or undefined. */
+function completions(text: string | undefined, name: string): number | undefined {
+  return text === undefined ? undefined : count(text, 0, name, 1_000_000);
 }
 
 function readSettings(args: ReturnType<typeof parseOptions>) {
@@ -71,6 +78,9 @@ function readSettings(args: ReturnType<typeof parseOptions>) {
     /** Measured seconds per round (the totals per server are split over the rounds). */
     flowsSeconds: seconds(args.duration, quick ? 5 : 20, 'duration') / rounds,
     redirectSeconds: seconds(args['redirect-duration'], quick ? 3 : 10, 'redirect-duration') / rounds,
+    /** Per round, instead of flowsSeconds / redirectSeconds when given. */
+    flowCount: completions(args.flows, 'flows'),
+    redirectCount: completions(args.redirects, 'redirects'),
     /** Per round, before the flows are measured. */
     warmupSeconds: seconds(args.warmup, quick ? 1 : 2, 'warmup'),
     redirectWarmupMs: quick ? 300 : 500,
@@ -268,6 +278,7 @@ async function loadRound(
       concurrency: settings.concurrency,
       warmupMs: settings.warmupSeconds * 1000,
       durationMs: settings.flowsSeconds * 1000,
+      count: settings.flowCount,
     });
     endRssMiB = rssMiB(proc.pid);
     const loader = process.cpuUsage(before.loader);
@@ -284,7 +295,7 @@ async function loadRound(
     );
     stealPercent = (100 * (machine.steal - before.machine.steal)) / elapsed;
     log(
-      `  flows: ${flows.perSecond.toFixed(1)}/s, p50 ${percentile(flows.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(flows.latenciesMs, 99).toFixed(1)} ms, ${flows.errors} errors; RSS idle ${idleRssMiB.toFixed(1)} MiB, end ${endRssMiB.toFixed(1)} MiB`,
+      `  flows: ${flows.completed} completed, ${flows.perSecond.toFixed(1)}/s, p50 ${percentile(flows.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(flows.latenciesMs, 99).toFixed(1)} ms, ${flows.errors} errors; RSS idle ${idleRssMiB.toFixed(1)} MiB, end ${endRssMiB.toFixed(1)} MiB`,
     );
     log(
       `  CPU: server ${pct(cpu.server, elapsed)}, emulator ${pct(cpu.emulator, elapsed)}, load generator ${pct(cpu.loader, elapsed)}, everything else ${backgroundPercent.toFixed(0)}%, stolen ${stealPercent.toFixed(0)}% (of all ${cpus().length} cores)`,
@@ -293,8 +304,11 @@ async function loadRound(
       concurrency: settings.concurrency,
       warmupMs: settings.redirectWarmupMs,
       durationMs: settings.redirectSeconds * 1000,
+      count: settings.redirectCount,
     });
-    log(`  install redirect alone: ${redirects.perSecond.toFixed(0)}/s, ${redirects.errors} errors`);
+    log(
+      `  install redirect alone: ${redirects.completed} completed, ${redirects.perSecond.toFixed(0)}/s, ${redirects.errors} errors`,
+    );
   } finally {
     const alive = proc.child.exitCode === null && proc.child.signalCode === null;
     await stopProcess(proc);
@@ -316,6 +330,9 @@ async function loadRound(
 const pct = (ms: number, total: number) => `${((100 * ms) / total).toFixed(0)}%`;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+/** Completions per second over the measured windows of all rounds. */
+const rate = (phases: PhaseResult[]) =>
+  sum(phases.map((p) => p.completed)) / (sum(phases.map((p) => p.windowEnd - p.windowStart)) / 1000);
 
 function summarize(target: Target, rounds: Round[], startups: number[]): TargetResult {
   const latencies = rounds.flatMap((r) => r.flows.latenciesMs).sort((a, b) => a - b);
@@ -323,7 +340,7 @@ function summarize(target: Target, rounds: Round[], startups: number[]): TargetR
   const perFlow = (pick: (r: Round) => number) => (succeeded > 0 ? sum(rounds.map(pick)) / succeeded : NaN);
   return {
     label: target.label,
-    flowsPerSecond: sum(rounds.map((r) => r.flows.completed)) / (rounds.length * settings.flowsSeconds),
+    flowsPerSecond: rate(rounds.map((r) => r.flows)),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors: sum(rounds.map((r) => r.errors)),
@@ -331,7 +348,7 @@ function summarize(target: Target, rounds: Round[], startups: number[]): TargetR
     endRssMiB: mean(rounds.map((r) => r.endRssMiB)),
     startupMs: median(startups),
     startupSamplesMs: startups,
-    redirectsPerSecond: sum(rounds.map((r) => r.redirects.completed)) / (rounds.length * settings.redirectSeconds),
+    redirectsPerSecond: rate(rounds.map((r) => r.redirects)),
     serverCpuMsPerFlow: perFlow((r) => r.cpuMs.server),
     emulatorCpuMsPerFlow: perFlow((r) => r.cpuMs.emulator),
     loaderCpuMsPerFlow: perFlow((r) => r.cpuMs.loader),
@@ -346,7 +363,15 @@ async function main(): Promise<number> {
     if (!existsSync(join(root, file)))
       throw new BenchError(`${file} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
   }
-  const perRound = `${settings.warmupSeconds} s warm-up + ${settings.flowsSeconds} s of flows, ${settings.redirectSeconds} s of install redirects`;
+  const flows =
+    settings.flowCount === undefined
+      ? `${settings.warmupSeconds} s warm-up + ${settings.flowsSeconds} s of flows`
+      : `${settings.flowCount} flows`;
+  const redirects =
+    settings.redirectCount === undefined
+      ? `${settings.redirectSeconds} s of install redirects`
+      : `${settings.redirectCount} install redirects`;
+  const perRound = `${flows}, ${redirects}`;
   const mode = `${quick ? 'quick' : 'full'}: ${settings.rounds > 1 ? `${settings.rounds} rounds of ${perRound} per server` : `${perRound} per server`}, ${settings.starts} start-ups each`;
   log(`Benchmark (${mode}), ${settings.concurrency} flows in flight`);
   for (const line of machine(root).lines) log(line);

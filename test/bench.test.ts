@@ -67,32 +67,34 @@ test('the benchmark table passes a server exactly on each target and names each 
   }
 });
 
-test('npm run bench runs end to end: this server, Bolt and the floor complete flows and redirects with no error', () => {
-  // Seconds instead of minutes: the figures of so short a run mean nothing, so only the run itself is checked.
+test('npm run bench runs end to end: this server, Bolt and the floor complete 20 flows and 200 redirects with no error', () => {
+  // A fixed number of completions rather than a time, so a loaded machine makes the run slower, never a failure;
+  // the figures of so short a run mean nothing, so only the run itself is checked. The cap only stops a hung run.
   const run = spawnSync(
     process.execPath,
     [
       join(process.cwd(), 'dist', 'bench', 'run.js'),
       '--quick',
-      '--duration',
-      '0.4',
-      '--redirect-duration',
-      '0.2',
-      '--warmup',
-      '0.1',
+      '--flows',
+      '20',
+      '--redirects',
+      '200',
       '--starts',
       '1',
       '--no-write',
     ],
-    { encoding: 'utf8', timeout: 90_000 },
+    { encoding: 'utf8', timeout: 10 * 60_000 },
   );
   const output = `${run.stdout}${run.stderr}`;
+  // Exit 1 also when a speed target is missed, which a loaded machine may do: that is not judged here.
   assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}:\n${output}`);
   assert.doesNotMatch(output, /Benchmark failed|FAILED: errors during the run/);
   for (const label of ['this server', 'Bolt', 'floor']) {
-    assert.match(output, new RegExp(`\\n${label}\\n  flows: [\\d.]+/s, p50 [\\d.]+ ms, p99 [\\d.]+ ms, 0 errors`));
+    assert.match(output, new RegExp(`\\n${label}\\n  flows: 20 completed, [\\d.]+/s, .*, 0 errors;`));
+    assert.match(
+      output,
+      new RegExp(`\\n${label}\\n(?:.*\\n){2}  install redirect alone: 200 completed, \\d+/s, 0 errors\\n`),
+    );
   }
   assert.match(output, /\| errors\s*\|\s*0 \|\s*0 \|\s*0 \|/);
-  assert.match(output, /\| completed flows\/s\s*\|\s*[1-9][\d.]* \|\s*[1-9][\d.]* \|\s*[1-9][\d.]* \|/);
-  assert.match(output, /\| install redirect alone \(req\/s\)\s*\|\s*[1-9]\d* \|\s*[1-9]\d* \|\s*[1-9]\d* \|/);
 });
