@@ -32,6 +32,21 @@ export interface InstallationFilter {
   revoked?: boolean;
 }
 
+/** A filter, and where in id order to start (ids above `after`) and stop (`limit` rows). */
+export interface InstallationScan extends InstallationFilter {
+  after?: number;
+  limit?: number;
+}
+
+/** How many rows one prune transaction deletes by default: small enough that installs never wait long for it. */
+export const PRUNE_BATCH = 1000;
+
+/** How `pruneRevokedBefore` goes: rows per transaction, and who hears of each batch done. */
+export interface PruneOptions {
+  batchSize?: number;
+  onBatch?: (deletedSoFar: number) => unknown;
+}
+
 /** Which installs an `app_uninstalled` event reaches: a workspace's, or an org's for an org-wide install. */
 export interface WorkspaceQuery {
   teamId?: string;
@@ -47,8 +62,15 @@ export interface Installations extends InstallationStore {
   /** Inserts a new row for an install that carries an incoming webhook; returns the new id. */
   insert(installation: Installation): Promise<number>;
   get(id: number): Promise<InstallationRecord | undefined>;
-  count(): Promise<number>;
-  list(filter?: InstallationFilter): Promise<InstallationRecord[]>;
+  /** How many installations match (all of them by default); answered from an index where a filter allows. */
+  count(scan?: InstallationScan): Promise<number>;
+  /** The matching installations in id order, as an array: for small results (a page, a workspace). */
+  list(scan?: InstallationScan): Promise<InstallationRecord[]>;
+  /**
+   * The matching installations in id order, read as they are consumed (SQLite: a statement iterator; PostgreSQL: a
+   * cursor), so memory stays flat however many there are. Leaving the loop early closes it.
+   */
+  iterate(scan?: InstallationScan): AsyncIterable<InstallationRecord>;
   /** Marks one installation revoked; false when it does not exist or was revoked already. */
   revoke(id: number, reason: string, at?: Date): Promise<boolean>;
   /** `app_uninstalled`: every active installation of a workspace (or org) made before `sentAt`; returns how many. */
@@ -61,9 +83,15 @@ export interface Installations extends InstallationStore {
     sentAt: Date,
     at?: Date,
   ): Promise<number>;
-  /** Deletes installations revoked before `date`; returns how many. Active ones are never deleted. */
-  pruneRevokedBefore(date: Date): Promise<number>;
-  /** Key ids that rows are sealed under but that are not configured: such rows could not be read. */
+  /**
+   * Deletes installations revoked before `date` in batches, each its own short transaction, so the server's
+   * installs go on meanwhile; returns how many. Active ones are never deleted.
+   */
+  pruneRevokedBefore(date: Date, options?: PruneOptions): Promise<number>;
+  /**
+   * Key ids that rows are sealed under but that are not configured: such rows could not be read. Found by index
+   * seeks (one per key id in use), so start-up does not read the table.
+   */
   unknownKeyIds(): Promise<string[]>;
   /** Seals the rows written before encryption existed (at start-up); returns how many. */
   resealPlaintext(): Promise<number>;

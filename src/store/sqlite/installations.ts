@@ -9,8 +9,9 @@ import {
   type InstallationRow,
   type SealedColumns,
 } from '../sealing.js';
-import type { InstallationFilter, InstallationRecord, Installations, WorkspaceQuery } from '../types.js';
+import type { InstallationRecord, Installations, InstallationScan, PruneOptions, WorkspaceQuery } from '../types.js';
 import type { Db } from './database.js';
+import { InstallationScans } from './installation-scans.js';
 
 type Params = Record<(typeof NEW_ROW_COLUMNS)[number], string | number | null>;
 
@@ -25,21 +26,19 @@ export class SqliteInstallations implements Installations {
   readonly #plaintext;
   readonly #notUnder;
   readonly #update;
-  readonly #keyIds;
   readonly #byId;
   readonly #latestForTeam;
   readonly #latestForEnterprise;
-  readonly #count;
-  readonly #list;
   readonly #revokeOne;
   readonly #revokeTeam;
   readonly #revokeEnterprise;
   readonly #revokeUsers;
-  readonly #prune;
+  readonly #scans;
 
   constructor(db: Db, box: SecretBox) {
     this.#db = db;
     this.#box = box;
+    this.#scans = new InstallationScans(db, box);
     this.#insert = db.prepare<Params, never>(
       `INSERT INTO installations (${NEW_ROW_COLUMNS.join(', ')}) VALUES (${NEW_ROW_COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
@@ -52,25 +51,14 @@ export class SqliteInstallations implements Installations {
     this.#update = db.prepare<[string, string | null, string, number], never>(
       'UPDATE installations SET webhook_url = ?, bot_token = ?, key_id = ? WHERE id = ?',
     );
-    this.#keyIds = db.prepare<[], { key_id: string }>(
-      'SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL',
-    );
     this.#byId = db.prepare<[number], InstallationRow>('SELECT * FROM installations WHERE id = ?');
+    // The newest is the last inserted: ids grow with time, and an index on (team_id) is already in id order.
     this.#latestForTeam = db.prepare<[string], InstallationRow>(
-      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1',
+      'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1',
     );
     this.#latestForEnterprise = db.prepare<[string], InstallationRow>(
-      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL ORDER BY installed_at DESC, id DESC LIMIT 1',
+      'SELECT * FROM installations WHERE enterprise_id = ? AND is_enterprise_install = 1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1',
     );
-    this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM installations');
-    this.#list = db.prepare<
-      { team_id: string | null; channel_id: string | null; revoked: number | null },
-      InstallationRow
-    >(`
-      SELECT * FROM installations
-      WHERE (@team_id IS NULL OR team_id = @team_id) AND (@channel_id IS NULL OR channel_id = @channel_id)
-        AND (@revoked IS NULL OR (revoked_at IS NOT NULL) = @revoked)
-      ORDER BY id`);
     // Every revocation touches active rows only, so a repeated event or command changes nothing.
     this.#revokeOne = db.prepare<[number, string, number], never>(
       'UPDATE installations SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL',
@@ -98,9 +86,6 @@ export class SqliteInstallations implements Installations {
       WHERE revoked_at IS NULL AND installed_at <= @before
         AND ((is_enterprise_install = 0 AND team_id = @team_id) OR (is_enterprise_install = 1 AND enterprise_id = @enterprise_id))
         AND (bot_user_id IN (SELECT value FROM json_each(@bots)) OR installer_user_id IN (SELECT value FROM json_each(@users)))`);
-    this.#prune = db.prepare<[number], never>(
-      'DELETE FROM installations WHERE revoked_at IS NOT NULL AND revoked_at < ?',
-    );
   }
 
   async storeInstallation(installation: Installation): Promise<void> {
@@ -134,18 +119,16 @@ export class SqliteInstallations implements Installations {
     return row === undefined ? undefined : toRecord(row, this.#box);
   }
 
-  async count(): Promise<number> {
-    return this.#count.get()!.n;
+  async count(scan: InstallationScan = {}): Promise<number> {
+    return this.#scans.count(scan);
   }
 
-  async list(filter: InstallationFilter = {}): Promise<InstallationRecord[]> {
-    return this.#list
-      .all({
-        team_id: filter.teamId ?? null,
-        channel_id: filter.channelId ?? null,
-        revoked: filter.revoked === undefined ? null : Number(filter.revoked),
-      })
-      .map((row) => toRecord(row, this.#box));
+  async list(scan: InstallationScan = {}): Promise<InstallationRecord[]> {
+    return this.#scans.all(scan);
+  }
+
+  iterate(scan: InstallationScan = {}): AsyncGenerator<InstallationRecord> {
+    return this.#scans.iterate(scan);
   }
 
   async revoke(id: number, reason: string, at = new Date()): Promise<boolean> {
@@ -181,15 +164,12 @@ export class SqliteInstallations implements Installations {
     }).changes;
   }
 
-  async pruneRevokedBefore(date: Date): Promise<number> {
-    return this.#prune.run(date.getTime()).changes;
+  pruneRevokedBefore(date: Date, options?: PruneOptions): Promise<number> {
+    return this.#scans.pruneRevokedBefore(date, options);
   }
 
   async unknownKeyIds(): Promise<string[]> {
-    return this.#keyIds
-      .all()
-      .map((r) => r.key_id)
-      .filter((id) => !this.#box.hasKey(id));
+    return this.#scans.keyIds().filter((id) => !this.#box.hasKey(id));
   }
 
   async resealPlaintext(): Promise<number> {
