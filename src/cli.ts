@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { UsageError } from './cli/args.js';
 import { COMMANDS, type Command, type Context } from './cli/commands.js';
 import { MASK } from './cli/format.js';
+import { ReaderGone } from './cli/stream.js';
 import { loadConfig, type Config } from './config.js';
 
 const PROGRAM = 'slack-webhook-installer';
@@ -67,6 +68,7 @@ export async function main(
   try {
     return await command.run(args, ctx);
   } catch (err) {
+    if (err instanceof ReaderGone) return 0; // `… | head` has what it wanted
     if (err instanceof UsageError) {
       io.err.write(`${err.message}\n${usageOf(command)}`);
       return 2;

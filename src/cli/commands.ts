@@ -1,64 +1,22 @@
 // The operator's commands: what each takes, and what it does with the store. No SQL here, only Store methods.
-import { existsSync } from 'node:fs';
-import type { Config } from '../config.js';
-import { keyFilePath } from '../crypto/keys.js';
-import { checkWebhook } from '../slack/webhooks.js';
-import { openStore, type InstallationRecord, type Store } from '../store/index.js';
+import type { InstallationScan } from '../store/index.js';
+import { PRUNE_BATCH } from '../store/types.js';
 import { atMost, parse, parseDate, parseId, parseIntIn, UsageError } from './args.js';
-import {
-  installationDetails,
-  installationsTable,
-  isoSeconds,
-  printable,
-  statusOf,
-  toCsv,
-  toJson,
-  toView,
-} from './format.js';
-import { summaryLine, verifyInstallations, type Output } from './verify.js';
+import { noSuch, withExistingStore, withStore, type Command } from './context.js';
+import { installationDetails, isoSeconds, printable, statusOf, toJson, toView } from './format.js';
+import { listInstallations, TTY_TABLE_LIMIT } from './listing.js';
+import { verifyCommand } from './verify-command.js';
+import { FORMATS, type Format } from './writers.js';
 
-export interface Context {
-  /** The configuration, read (with `./.env`) on first use, so that bad usage is reported before bad configuration. */
-  config(): Config;
-  out: Output;
-  err: Output;
-}
+export type { Command, Context } from './context.js';
 
-export interface Command {
-  /** What follows the program name. */
-  usage: string;
-  summary: string;
-  run(args: string[], ctx: Context): number | Promise<number>;
-}
+const MAX_LIMIT = 1_000_000_000;
 
-export const DEFAULT_CONCURRENCY = 4;
-const MAX_CONCURRENCY = 32;
-
-/** Opens (creating and migrating if needed) the database, as the server does. */
-async function withStore<T>(config: Config, use: (store: Store) => T | Promise<T>): Promise<T> {
-  const store = await openStore(config);
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
-
-/**
- * Opens a database that must exist already: run from the wrong folder, a command would otherwise make an empty
- * database, and without ENCRYPTION_KEY a new key file, and report "no installations".
- */
-async function withExistingStore<T>(config: Config, use: (store: Store) => T | Promise<T>): Promise<T> {
-  const path = config.databasePath;
-  if (path !== ':memory:' && !existsSync(path)) {
-    throw new Error(`no database at ${path}: set DATABASE_PATH (or run from the folder the server runs in)`);
-  }
-  if (config.encryption.key === undefined && path !== ':memory:' && !existsSync(keyFilePath(path))) {
-    throw new Error(
-      `ENCRYPTION_KEY is not set and there is no key file at ${keyFilePath(path)}: set the server's ENCRYPTION_KEY`,
-    );
-  }
-  return withStore(config, use);
+/** One of `allowed`, or a UsageError that lists them. */
+function parseFormat<F extends Format>(text: string, allowed: readonly F[]): F {
+  if (!(allowed as readonly string[]).includes(text))
+    throw new UsageError(`--format is ${allowed.join(', ')}, got "${text}"`);
+  return text as F;
 }
 
 function noArgs(args: string[]): void {
@@ -70,11 +28,6 @@ function oneId(positionals: string[]): number {
   if (positionals.length === 0) throw new UsageError('an installation id is required');
   atMost(positionals, 1);
   return parseId(positionals[0]!);
-}
-
-function noSuch(ctx: Context, id: number): number {
-  ctx.err.write(`no installation ${id}\n`);
-  return 1;
 }
 
 const reveal = { type: 'boolean', default: false } as const;
@@ -93,8 +46,12 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   list: {
-    usage: 'list [--team TEAM_ID] [--channel CHANNEL_ID] [--active | --revoked] [--json] [--reveal]',
-    summary: 'list installations, revoked ones included unless --active; a table, or a JSON array with --json',
+    usage:
+      'list [--team TEAM_ID] [--channel CHANNEL_ID] [--active | --revoked] [--format table|json|ndjson|csv | --json] ' +
+      '[--limit N] [--after ID] [--reveal]',
+    summary:
+      'list installations in id order, revoked ones included unless --active, streamed as they are read; a table ' +
+      `(on a terminal the first ${TTY_TABLE_LIMIT} unless --limit), a JSON array, NDJSON or CSV; --after ID pages on`,
     run: async (args, ctx) => {
       const { values } = parse({
         args,
@@ -106,20 +63,26 @@ export const COMMANDS: Record<string, Command> = {
           active: { type: 'boolean', default: false },
           revoked: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
+          format: { type: 'string' },
+          limit: { type: 'string' },
+          after: { type: 'string' },
           reveal,
         },
       });
       if (values.active && values.revoked) throw new UsageError('--active and --revoked exclude each other');
-      const records = await withExistingStore(ctx.config(), (store) =>
-        store.installations.list({
-          teamId: values.team,
-          channelId: values.channel,
-          revoked: values.revoked ? true : values.active ? false : undefined,
-        }),
+      if (values.json && values.format !== undefined && values.format !== 'json')
+        throw new UsageError('--json and --format exclude each other');
+      const format = values.json ? 'json' : parseFormat(values.format ?? 'table', FORMATS);
+      const scan: InstallationScan = {
+        teamId: values.team,
+        channelId: values.channel,
+        revoked: values.revoked ? true : values.active ? false : undefined,
+        limit: values.limit === undefined ? undefined : parseIntIn('--limit', values.limit, 1, MAX_LIMIT),
+        after: values.after === undefined ? undefined : parseId(values.after),
+      };
+      await withExistingStore(ctx.config(), (store) =>
+        listInstallations(store, { scan, format, reveal: values.reveal }, ctx.out),
       );
-      if (values.json) ctx.out.write(toJson(records.map((r) => toView(r, values.reveal))));
-      else if (records.length === 0) ctx.out.write('no installations\n');
-      else ctx.out.write(installationsTable(records, values.reveal));
       return 0;
     },
   },
@@ -168,57 +131,13 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
-  verify: {
-    usage: `verify <id> | --all [--concurrency N]`,
-    summary:
-      'check webhooks without posting into any channel: dead ones are revoked, others (timeouts, 5xx, 429) ' +
-      `reported and left as they are; --all: every active one, ${DEFAULT_CONCURRENCY} at a time; exit 1 if any was unknown`,
-    run: async (args, ctx) => {
-      const { values, positionals } = parse({
-        args,
-        strict: true,
-        allowPositionals: true,
-        options: { all: { type: 'boolean', default: false }, concurrency: { type: 'string' } },
-      });
-      atMost(positionals, 1);
-      if (values.all === (positionals.length === 1)) throw new UsageError('give either one installation id or --all');
-      const id = positionals.length === 1 ? parseId(positionals[0]!) : undefined;
-      const concurrency =
-        values.concurrency === undefined
-          ? DEFAULT_CONCURRENCY
-          : parseIntIn('--concurrency', values.concurrency, 1, MAX_CONCURRENCY);
-      const config = ctx.config();
-      return withExistingStore(config, async (store) => {
-        let targets: InstallationRecord[];
-        if (id === undefined) {
-          targets = await store.installations.list({ revoked: false });
-        } else {
-          const record = await store.installations.get(id);
-          if (record === undefined) return noSuch(ctx, id);
-          if (record.revokedAt !== null) {
-            ctx.err.write(
-              `installation ${id} is ${printable(statusOf(record))}: only active installations are checked\n`,
-            );
-            return 1;
-          }
-          targets = [record];
-        }
-        const summary = await verifyInstallations(targets, {
-          check: (url) => checkWebhook(url, config.slack.timeoutMs),
-          revoke: (target, reason) => store.installations.revoke(target, reason),
-          concurrency,
-          out: ctx.out,
-          progress: ctx.err,
-        });
-        ctx.out.write(`${summaryLine(summary)}\n`);
-        return summary.unknown > 0 ? 1 : 0;
-      });
-    },
-  },
+  verify: verifyCommand,
 
   export: {
-    usage: 'export --format json|csv [--reveal]',
-    summary: 'every installation, active and revoked, to stdout as a JSON array or as CSV with a header row',
+    usage: 'export --format json|csv|ndjson [--reveal]',
+    summary:
+      'every installation, active and revoked, to stdout as a JSON array, CSV with a header row, or NDJSON ' +
+      '(one object a line), streamed as read: memory stays flat however many there are',
     run: async (args, ctx) => {
       const { values } = parse({
         args,
@@ -226,15 +145,11 @@ export const COMMANDS: Record<string, Command> = {
         allowPositionals: false,
         options: { format: { type: 'string' }, reveal },
       });
-      if (values.format !== 'json' && values.format !== 'csv') {
-        throw new UsageError(
-          values.format === undefined ? '--format is required' : `--format is json or csv, got "${values.format}"`,
-        );
-      }
-      const views = (await withExistingStore(ctx.config(), (store) => store.installations.list())).map((r) =>
-        toView(r, values.reveal),
+      if (values.format === undefined) throw new UsageError('--format is required');
+      const format = parseFormat(values.format, ['json', 'csv', 'ndjson']);
+      await withExistingStore(ctx.config(), (store) =>
+        listInstallations(store, { scan: {}, format, reveal: values.reveal }, ctx.out),
       );
-      ctx.out.write(values.format === 'json' ? toJson(views) : toCsv(views));
       return 0;
     },
   },
@@ -243,7 +158,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'prune --revoked-before DATE',
     summary:
       'delete installations revoked before DATE (2026-01-31 is midnight UTC, or a date-time with a zone); ' +
-      'active ones are never deleted',
+      `active ones are never deleted; ${PRUNE_BATCH} at a time, so the server's installs go on meanwhile`,
     run: async (args, ctx) => {
       const { values } = parse({
         args,
@@ -254,7 +169,13 @@ export const COMMANDS: Record<string, Command> = {
       const text = values['revoked-before'];
       if (text === undefined) throw new UsageError('--revoked-before is required');
       const before = parseDate('--revoked-before', text);
-      const deleted = await withExistingStore(ctx.config(), (store) => store.installations.pruneRevokedBefore(before));
+      const tty = ctx.err.isTTY === true;
+      const deleted = await withExistingStore(ctx.config(), (store) =>
+        store.installations.pruneRevokedBefore(before, {
+          onBatch: (n) => tty && ctx.err.write(`\rdeleted ${n}…\x1b[K`),
+        }),
+      );
+      if (tty) ctx.err.write('\r\x1b[K');
       ctx.out.write(`deleted ${deleted} installation(s) revoked before ${isoSeconds(before)}\n`);
       return 0;
     },

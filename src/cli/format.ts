@@ -76,6 +76,11 @@ export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, unicodeEscape)}\n`;
 }
 
+/** One value as a line of NDJSON: compact, escaped as toJson escapes. */
+export function toJsonLine(value: unknown): string {
+  return `${JSON.stringify(value).replace(UNSAFE_IN_JSON, unicodeEscape)}\n`;
+}
+
 /**
  * Text from Slack or an operator made safe to print: control characters (a newline in a workspace name, an
  * escape sequence that would drive the terminal) and bidirectional overrides are shown as `\n`, `\u001b`, ….
@@ -114,23 +119,26 @@ export function table(header: string[], rows: string[][]): string {
   );
 }
 
-/** `list`'s table: id, workspace, channel, installed, status, webhook (and the bot token when revealed). */
+export const TABLE_HEADER = ['id', 'workspace', 'channel', 'installed', 'status', 'webhook'];
+
+/** One row of `list`'s table: id, workspace, channel, installed, status, webhook (and the bot token when revealed). */
+export function tableCells(r: InstallationRecord, reveal: boolean): string[] {
+  return [
+    String(r.id),
+    workspaceOf(r),
+    named(r.channelName, r.channelId),
+    isoSeconds(r.installedAt),
+    statusOf(r),
+    reveal ? r.webhookUrl : maskWebhookUrl(r.webhookUrl),
+    ...(reveal ? [r.botToken ?? '-'] : []),
+  ];
+}
+
+/** `list`'s table, all at once (the CLI streams it in blocks: see writers.ts). */
 export function installationsTable(records: InstallationRecord[], reveal: boolean): string {
-  const header = ['id', 'workspace', 'channel', 'installed', 'status', 'webhook', ...(reveal ? ['bot token'] : [])];
   return table(
-    header,
-    records.map((r) => {
-      const view = toView(r, reveal);
-      return [
-        String(r.id),
-        workspaceOf(r),
-        named(r.channelName, r.channelId),
-        isoSeconds(r.installedAt),
-        statusOf(r),
-        view.webhookUrl,
-        ...(reveal ? [r.botToken ?? '-'] : []),
-      ];
-    }),
+    [...TABLE_HEADER, ...(reveal ? ['bot token'] : [])],
+    records.map((r) => tableCells(r, reveal)),
   );
 }
 
@@ -197,8 +205,17 @@ export function csvField(value: string | number | boolean | readonly string[] | 
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** A header row, then one row per installation, CRLF line endings; scopes are space-separated. */
+/** The CSV header row, without its line ending. */
+export function csvHeader(): string {
+  return CSV_COLUMNS.map(csvField).join(',');
+}
+
+/** One installation as a CSV row, without its line ending; scopes are space-separated. */
+export function csvRow(view: InstallationView): string {
+  return CSV_COLUMNS.map((c) => csvField(view[c])).join(',');
+}
+
+/** A header row, then one row per installation, CRLF line endings. */
 export function toCsv(views: InstallationView[]): string {
-  const rows = [CSV_COLUMNS, ...views.map((v) => CSV_COLUMNS.map((c) => v[c]))];
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return [csvHeader(), ...views.map(csvRow)].join('\r\n') + '\r\n';
 }

@@ -15,7 +15,8 @@ const DEAD = new Set([
 const LIVE_REFUSALS = new Set(['no_text', 'invalid_payload']);
 
 export type WebhookAnswer =
-  { kind: 'answered'; status: number; body: string } | { kind: 'unreachable'; detail: string };
+  | { kind: 'answered'; status: number; body: string; retryAfter: string | null }
+  | { kind: 'unreachable'; detail: string };
 
 /** One POST with a JSON payload; never throws, never follows a redirect. */
 export async function postToWebhook(url: string, payload: object, timeoutMs: number): Promise<WebhookAnswer> {
@@ -28,7 +29,7 @@ export async function postToWebhook(url: string, payload: object, timeoutMs: num
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.text()).trim().slice(0, 200);
-    return { kind: 'answered', status: res.status, body };
+    return { kind: 'answered', status: res.status, body, retryAfter: res.headers.get('retry-after') };
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     return {
@@ -39,17 +40,31 @@ export async function postToWebhook(url: string, payload: object, timeoutMs: num
 }
 
 export type WebhookCheck =
-  { outcome: 'live' } | { outcome: 'dead'; reason: string } | { outcome: 'unknown'; detail: string };
+  | { outcome: 'live' }
+  | { outcome: 'dead'; reason: string }
+  | { outcome: 'unknown'; detail: string }
+  /** 429: Slack asks to come back later (after `retryAfterMs`, when it said), which says nothing about the webhook. */
+  | { outcome: 'limited'; retryAfterMs: number | undefined };
+
+/** Retry-After as milliseconds: a number of seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
 
 /**
  * Tells a live webhook from a dead one without posting a message: Slack refuses an empty payload with 400
  * `no_text` while the webhook lives, and answers `no_service`, `channel_is_archived`, … once it is gone.
- * Anything else (timeouts, 5xx, 429, a redirect) says nothing about the webhook.
+ * A 429 asks to come back later; anything else (timeouts, 5xx, a redirect) says nothing about the webhook.
  */
 export async function checkWebhook(url: string, timeoutMs: number): Promise<WebhookCheck> {
   const answer = await postToWebhook(url, {}, timeoutMs);
   if (answer.kind === 'unreachable') return { outcome: 'unknown', detail: answer.detail };
   const { status, body } = answer;
+  if (status === 429) return { outcome: 'limited', retryAfterMs: retryAfterMs(answer.retryAfter) };
   if (status === 200 || (status === 400 && LIVE_REFUSALS.has(body))) return { outcome: 'live' };
   if (status >= 400 && status < 500 && status !== 429 && DEAD.has(body)) return { outcome: 'dead', reason: body };
   return { outcome: 'unknown', detail: `HTTP ${status}${isSlackCode(body) ? ` ${body}` : ''}` };
