@@ -57,14 +57,14 @@ describe('events: request signing and delivery', () => {
     const emu = await startEmulator(t);
     const receiver = await startReceiver(t);
     emu.emulator.setEventsUrl(APP.clientId, receiver.url);
-    const grid = emu.emulator.eventCallback(
-      'T0ACME0001',
-      APP.appId,
-      { type: 'app_uninstalled' },
-      { enterpriseId: 'E0GRID0001', isEnterpriseInstall: true },
-    );
-    assert.equal(grid.enterprise_id, 'E0GRID0001');
-    assert.equal(grid.is_enterprise_install, true);
+    // Slack's Grid and org-wide envelopes name the org; none has a top-level is_enterprise_install.
+    const grid = emu.emulator.eventCallback('T0INITECH1', APP.appId, { type: 'app_uninstalled' });
+    assert.equal(grid.enterprise_id, 'E0INITECH1');
+    assert.equal(grid.team_id, 'T0INITECH1');
+    assert.equal(grid.is_enterprise_install, undefined);
+    const org = emu.emulator.eventCallback('E0INITECH1', APP.appId, { type: 'app_uninstalled' });
+    assert.equal(org.enterprise_id, 'E0INITECH1');
+    assert.equal(org.team_id, undefined);
     await emu.emulator.sendEvent(APP.appId, grid, { timestamp: 1531420618, signingSecret: 'not-the-secret' });
     const [got] = receiver.received;
     assert.equal(got!.headers['x-slack-request-timestamp'], '1531420618');

@@ -15,6 +15,12 @@ export interface EmulatorApp {
   eventsUrl?: string;
   /** The legacy Verification Token Slack still puts in every envelope's `token`; random when left out. */
   verificationToken?: string;
+  /**
+   * OAuth & Permissions → Token Rotation: bot tokens are `xoxe.` tokens that expire after `tokenLifetimeSeconds`
+   * (Slack: 12 hours) and come with a refresh token for `oauth.v2.access` with `grant_type=refresh_token`.
+   */
+  tokenRotation?: boolean;
+  tokenLifetimeSeconds?: number;
 }
 
 /** An app as the emulator holds it, with its secrets filled in. */

@@ -4,34 +4,52 @@ import { signSlackRequest } from './signing.js';
 /** Slack gives an app 3 seconds to answer an event before it counts the delivery as failed. */
 export const EVENT_TIMEOUT_MS = 3000;
 
+/**
+ * Which installation an event is for, and so which envelope Slack wraps it in. Each shape is copied from one of
+ * Slack's published samples (test/fixtures/slack/SOURCES.md names them):
+ * - `workspace`: Slack's event pages (token, team_id, api_app_id, event, type, event_id, event_time);
+ * - `grid-workspace`: a workspace of an Enterprise Grid org adds `enterprise_id`, and its inner event carries
+ *   `event_ts` (java-slack-sdk's EventUninstallationTest);
+ * - `org`: an org-wide install has `enterprise_id` and **no** `team_id` (bolt-python's token revocation tests).
+ * None of them has a top-level `is_enterprise_install`: Slack puts that only inside `authorizations[]`, which
+ * these uninstall events do not carry.
+ */
+export type EventContext =
+  | { kind: 'workspace'; teamId: string }
+  | { kind: 'grid-workspace'; teamId: string; enterpriseId: string }
+  | { kind: 'org'; enterpriseId: string };
+
 export interface EventCallbackOptions {
   /** The app's Verification Token, which Slack still puts in every envelope. */
   token: string;
-  teamId: string;
+  context: EventContext;
   appId: string;
   event: Record<string, unknown>;
-  /** Unix seconds. */
-  eventTime: number;
-  /** For an Enterprise Grid workspace: adds `enterprise_id` and `is_enterprise_install`. */
-  enterpriseId?: string;
-  isEnterpriseInstall?: boolean;
+  /** Unix milliseconds; the envelope carries seconds. */
+  eventTimeMs: number;
 }
 
 /** An Events API `event_callback` envelope, shaped like Slack's (event_id `Ev…`, event_time in seconds). */
 export function eventCallback(options: EventCallbackOptions): Record<string, unknown> {
-  const enterprise =
-    options.enterpriseId === undefined
-      ? {}
-      : { enterprise_id: options.enterpriseId, is_enterprise_install: options.isEnterpriseInstall ?? false };
+  const { context } = options;
+  const seconds = Math.floor(options.eventTimeMs / 1000);
+  const where =
+    context.kind === 'workspace'
+      ? { team_id: context.teamId }
+      : context.kind === 'grid-workspace'
+        ? { team_id: context.teamId, enterprise_id: context.enterpriseId }
+        : { enterprise_id: context.enterpriseId };
+  const micros = String((options.eventTimeMs % 1000) * 1000).padStart(6, '0');
+  const event =
+    context.kind === 'grid-workspace' ? { ...options.event, event_ts: `${seconds}.${micros}` } : options.event;
   return {
     token: options.token,
-    team_id: options.teamId,
-    ...enterprise,
+    ...where,
     api_app_id: options.appId,
-    event: options.event,
+    event,
     type: 'event_callback',
     event_id: randomId('Ev'),
-    event_time: options.eventTime,
+    event_time: seconds,
   };
 }
 

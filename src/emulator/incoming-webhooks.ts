@@ -39,6 +39,8 @@ export interface ReceivedMessage {
 }
 
 interface StoredWebhook extends Omit<WebhookInfo, 'active' | 'error'> {
+  /** The install whose bot token keeps the webhook alive: a workspace's, or an org-wide one (see BotTokens). */
+  installKey: string;
   secret: string;
   killed: WebhookError | undefined;
 }
@@ -58,11 +60,12 @@ export class IncomingWebhooks {
     private readonly isArchived: (teamId: string, channelId: string) => boolean,
   ) {}
 
-  /** A new webhook posting to `channel`, its URL under `baseUrl`. */
-  create(baseUrl: string, teamId: string, channel: Channel, appId: string): WebhookInfo {
+  /** A new webhook posting to `channel`, its URL under `baseUrl`, alive while the install `installKey` is. */
+  create(baseUrl: string, teamId: string, channel: Channel, appId: string, installKey: string): WebhookInfo {
     const serviceId = randomId('B');
     const secret = webhookSecret();
     const stored: StoredWebhook = {
+      installKey,
       teamId,
       serviceId,
       channelId: channel.id,
@@ -111,11 +114,11 @@ export class IncomingWebhooks {
     return this.publicWebhook(hook);
   }
 
-  /** Removes every live webhook an app made in a workspace (its bot token was revoked). Returns how many. */
-  removeAppHooks(teamId: string, appId: string): number {
+  /** Removes every live webhook an install made (its bot token was revoked). Returns how many. */
+  removeAppHooks(installKey: string): number {
     let removed = 0;
     for (const hook of this.hooks.values()) {
-      if (hook.teamId !== teamId || hook.appId !== appId || hook.killed === 'no_service') continue;
+      if (hook.installKey !== installKey || hook.killed === 'no_service') continue;
       hook.killed = 'no_service';
       removed++;
     }

@@ -36,6 +36,16 @@ export function botToken(): string {
   return `xoxb-${randomString(11, DIGITS)}-${randomString(13, DIGITS)}-${randomString(24, ALNUM)}`;
 }
 
+/** Shaped like Slack's user tokens: `xoxp-<digits>-<digits>-<digits>-<32 hex>`. */
+export function userToken(): string {
+  return `xoxp-${randomString(11, DIGITS)}-${randomString(11, DIGITS)}-${randomString(13, DIGITS)}-${randomBytes(16).toString('hex')}`;
+}
+
+/** Shaped like Slack's refresh tokens, `xoxe-1-…`. */
+export function refreshToken(): string {
+  return `xoxe-1-${randomString(60, ALNUM)}`;
+}
+
 /** Constant-time string comparison (only the length can leak). */
 export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');

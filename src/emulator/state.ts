@@ -4,6 +4,7 @@ import { EmulatorError } from './errors.js';
 import {
   eventCallback as buildEventCallback,
   deliverEvents,
+  type EventContext,
   postEvent,
   UNINSTALL_ORDERS,
   urlVerification as buildUrlVerification,
@@ -19,8 +20,16 @@ import {
   type WebhookError,
   type WebhookInfo,
 } from './incoming-webhooks.js';
-import { AuthorizationCodes, BotTokens, type BotInstall, type CodeGrant, type StoredBot } from './oauth.js';
-import { Workspaces, type Channel, type Workspace } from './workspaces.js';
+import {
+  AuthorizationCodes,
+  botInstallKey,
+  BotTokens,
+  type BotInstall,
+  type CodeGrant,
+  type StoredBot,
+  type UserGrant,
+} from './oauth.js';
+import { Workspaces, type Channel, type Enterprise, type Workspace } from './workspaces.js';
 
 // The emulator's public interface: what routes, tests and the benchmark import from this module.
 export { EmulatorError, isWebhookError, UNINSTALL_ORDERS, WEBHOOK_ERRORS };
@@ -32,6 +41,7 @@ export type {
   ConfiguredApp,
   Delivery,
   EmulatorApp,
+  Enterprise,
   ReceivedMessage,
   UninstallOrder,
   WebhookError,
@@ -60,7 +70,7 @@ export class SlackEmulator {
   private readonly apps: Apps;
   private readonly teams = new Workspaces();
   private readonly codes: AuthorizationCodes;
-  private readonly bots = new BotTokens();
+  private readonly bots: BotTokens;
   private readonly hooks: IncomingWebhooks;
   private readonly log: ActivityLog;
   private readonly faults = new FaultQueue();
@@ -79,6 +89,7 @@ export class SlackEmulator {
     this.now = options.now ?? Date.now;
     this.apps = new Apps(options.apps);
     this.codes = new AuthorizationCodes(this.now);
+    this.bots = new BotTokens(this.now);
     this.hooks = new IncomingWebhooks(this.now, (teamId, channelId) => this.teams.isArchived(teamId, channelId));
     this.log = new ActivityLog(this.now);
   }
@@ -89,6 +100,15 @@ export class SlackEmulator {
 
   workspace(teamId: string): Workspace | undefined {
     return this.teams.get(teamId);
+  }
+
+  enterprise(enterpriseId: string): Enterprise | undefined {
+    return this.teams.enterprise(enterpriseId);
+  }
+
+  /** The emulator's clock (replaceable through EmulatorOptions.now), in milliseconds. */
+  currentTime(): number {
+    return this.now();
   }
 
   app(clientId: string): ConfiguredApp | undefined {
@@ -114,25 +134,44 @@ export class SlackEmulator {
     return this.codes.take(code);
   }
 
-  /** Carries out an approved install: bot token (stable per team and app), channel, and a new webhook. */
+  /**
+   * Carries out an approved install: bot token (stable per workspace, or per org for an org-wide install, and app),
+   * channel, a new webhook, and the installer's user token when user_scope asked for one.
+   */
   install(
     grant: CodeGrant,
     app: EmulatorApp,
-  ): { bot: BotInstall; webhook: WebhookInfo | undefined } | { error: string } {
-    if (!this.teams.has(grant.teamId)) return { error: 'invalid_code' };
+  ): { bot: BotInstall; webhook: WebhookInfo | undefined; user: UserGrant | undefined } | { error: string } {
+    const team = this.teams.get(grant.teamId);
+    if (!team || (grant.orgWide && team.enterpriseId === undefined)) return { error: 'invalid_code' };
     let channel: Channel | undefined;
     if (grant.channel) {
       channel = this.teams.resolveChannel(grant.teamId, grant.channel);
       if (!channel) return { error: 'invalid_code' };
     }
-    const bot = this.bots.grant(grant.teamId, app, grant.scopes, grant.userId);
-    const webhook = channel && this.hooks.create(this.publicUrl, grant.teamId, channel, app.appId);
-    return { bot, webhook };
+    const { bot, user } = this.bots.grant(team, app, grant);
+    const webhook = channel && this.hooks.create(this.publicUrl, grant.teamId, channel, app.appId, botInstallKey(bot));
+    return { bot, webhook, user };
   }
 
-  /** The live bot holding this token; revoked tokens find nothing (see isRevokedToken). */
+  /** `grant_type=refresh_token`: a new token pair for the bot whose refresh token this is, if it is current. */
+  refreshBot(app: EmulatorApp, refreshToken: string): BotInstall | undefined {
+    return this.bots.refresh(app, refreshToken);
+  }
+
+  /** How many refresh grants succeeded, so tests can see a token was rotated. */
+  refreshCount(): number {
+    return this.bots.refreshCount();
+  }
+
+  /** The live bot holding this token; revoked and expired tokens find nothing (see isRevokedToken). */
   botByToken(token: string): BotInstall | undefined {
     return this.bots.byToken(token);
+  }
+
+  /** True for a rotating bot token past its expiry: auth.test answers token_expired. */
+  isExpiredToken(token: string): boolean {
+    return this.bots.isExpired(token);
   }
 
   /** True for a bot token taken away by uninstall or revokeTokens: auth.test answers token_revoked. */
@@ -189,21 +228,18 @@ export class SlackEmulator {
     return true;
   }
 
-  /** An `event_callback` envelope from this app in this workspace, with the app's Verification Token. */
-  eventCallback(
-    teamId: string,
-    appId: string,
-    event: Record<string, unknown>,
-    options: { enterpriseId?: string; isEnterpriseInstall?: boolean } = {},
-  ): Record<string, unknown> {
+  /**
+   * An `event_callback` envelope from this app, with the app's Verification Token, shaped as Slack shapes it for
+   * `ownerId`: a workspace (T…; a Grid one names its org too) or an org (E…, for an org-wide install).
+   */
+  eventCallback(ownerId: string, appId: string, event: Record<string, unknown>): Record<string, unknown> {
     const app = this.apps.require(appId);
     return buildEventCallback({
       token: app.verificationToken,
-      teamId,
+      context: this.eventContext(ownerId),
       appId: app.appId,
       event,
-      eventTime: this.unixNow(),
-      ...options,
+      eventTimeMs: this.now(),
     });
   }
 
@@ -230,7 +266,7 @@ export class SlackEmulator {
   }
 
   /**
-   * Uninstalls an app from a workspace as Slack does: the bot token is revoked (auth.test: token_revoked), every webhook
+   * Uninstalls an app from a workspace (T…), or an org-wide install from its org (E…), as Slack does: the bot token is revoked (auth.test: token_revoked), every webhook
    * the app made there answers 404 no_service, then `tokens_revoked` and `app_uninstalled` are delivered in `order`
    * (Slack does not guarantee one). With `repeat`, both are delivered again afterwards as Slack's retries (same event_id).
    * Resolves with what the app answered to each delivery; a failed delivery has status 0, never a rejection.
@@ -246,6 +282,7 @@ export class SlackEmulator {
     const { team, app, bot } = this.requireInstall(teamId, appId);
     const tokens = { oauth: [...bot.installers], bot: bot.revoked ? [] : [bot.botUserId] };
     bot.installers = [];
+    bot.userTokens.clear();
     const removed = this.revokeBot(bot);
     const revoked = this.eventCallback(team.id, app.appId, { type: 'tokens_revoked', tokens });
     const uninstalled = this.eventCallback(team.id, app.appId, { type: 'app_uninstalled' });
@@ -276,6 +313,7 @@ export class SlackEmulator {
     if (!options.bot && userIds.length === 0)
       throw new EmulatorError('invalid_request', 'name the bot or at least one user whose token to revoke');
     bot.installers = bot.installers.filter((id) => !userIds.includes(id));
+    for (const id of userIds) bot.userTokens.delete(id);
     const removed = options.bot ? this.revokeBot(bot) : 0;
     const event = { type: 'tokens_revoked', tokens: { oauth: userIds, bot: options.bot ? [bot.botUserId] : [] } };
     const deliveries = await this.deliver(app, [this.eventCallback(team.id, app.appId, event)], 1);
@@ -323,20 +361,35 @@ export class SlackEmulator {
     return Math.floor(this.now() / 1000);
   }
 
-  /** The installation of an app in a workspace that still holds a token, or an EmulatorError saying why not. */
-  private requireInstall(teamId: string, appId: string): { team: Workspace; app: ConfiguredApp; bot: StoredBot } {
-    const team = this.teams.get(teamId);
-    if (!team) throw new EmulatorError('unknown_team', `no workspace with id ${teamId}`);
+  private eventContext(ownerId: string): EventContext {
+    if (this.teams.enterprise(ownerId)) return { kind: 'org', enterpriseId: ownerId };
+    const team = this.teams.get(ownerId);
+    if (!team) throw new EmulatorError('unknown_team', `no workspace or org with id ${ownerId}`);
+    return team.enterpriseId === undefined
+      ? { kind: 'workspace', teamId: team.id }
+      : { kind: 'grid-workspace', teamId: team.id, enterpriseId: team.enterpriseId };
+  }
+
+  /**
+   * The installation of an app that still holds a token, in a workspace (T…) or org-wide in an org (E…), or an
+   * EmulatorError saying why not.
+   */
+  private requireInstall(
+    ownerId: string,
+    appId: string,
+  ): { team: { id: string; name: string }; app: ConfiguredApp; bot: StoredBot } {
+    const team = this.teams.get(ownerId) ?? this.teams.enterprise(ownerId);
+    if (!team) throw new EmulatorError('unknown_team', `no workspace or org with id ${ownerId}`);
     const app = this.apps.require(appId);
     const bot = this.bots.installation(team.id, app.appId);
     if (!bot) throw new EmulatorError('not_installed', `${app.name} is not installed in ${team.name}`);
     return { team, app, bot };
   }
 
-  /** Revokes a bot token; as on Slack, that removes the webhooks the app made in that workspace. Returns how many. */
+  /** Revokes a bot token; as on Slack, that removes the webhooks the install made. Returns how many. */
   private revokeBot(bot: StoredBot): number {
     this.bots.revoke(bot);
-    return this.hooks.removeAppHooks(bot.teamId, bot.appId);
+    return this.hooks.removeAppHooks(botInstallKey(bot));
   }
 
   private deliver(app: ConfiguredApp, bodies: Array<Record<string, unknown>>, firstRetry: number): Promise<Delivery[]> {

@@ -14,7 +14,17 @@ export interface Workspace {
   /** The user who is "signed in" and approves installs. */
   userId: string;
   channels: Channel[];
+  /** Set for a workspace of an Enterprise Grid org: its envelopes and oauth.v2.access answers name the org. */
+  enterpriseId?: string;
 }
+
+/** An Enterprise Grid organization; an org-ready app can be installed on all of it at once (org-wide). */
+export interface Enterprise {
+  id: string;
+  name: string;
+}
+
+const SEED_ENTERPRISES: Enterprise[] = [{ id: 'E0INITECH1', name: 'Initech' }];
 
 /** What consent chose: an existing channel id, or the name of a channel to create. */
 export type ChannelChoice = { id: string } | { newName: string };
@@ -59,14 +69,33 @@ const SEED_WORKSPACES: Workspace[] = [
       { id: 'C0SCRIPT03', name: 'deploys' },
     ],
   },
+  {
+    // A workspace of an Enterprise Grid org, where an app can also be installed org-wide.
+    id: 'T0INITECH1',
+    name: 'Initech Sales',
+    domain: 'initech-sales',
+    userId: 'W0INITECH1',
+    enterpriseId: 'E0INITECH1',
+    channels: [
+      { id: 'C0INITECH1', name: 'general' },
+      { id: 'C0INITECH2', name: 'alerts' },
+    ],
+  },
 ];
 
 /** The seeded workspaces and their channels; consent can create channels and the home page archive them. */
 export class Workspaces {
   private readonly teams = new Map<string, Workspace>();
+  private readonly enterprises = new Map<string, Enterprise>();
 
   constructor() {
     for (const ws of SEED_WORKSPACES) this.teams.set(ws.id, structuredClone(ws));
+    for (const org of SEED_ENTERPRISES) this.enterprises.set(org.id, { ...org });
+  }
+
+  enterprise(enterpriseId: string): Enterprise | undefined {
+    const org = this.enterprises.get(enterpriseId);
+    return org && { ...org };
   }
 
   /** Copies, so callers cannot change the emulator's state. */

@@ -3,7 +3,7 @@ import { apiFields, queryFields, type Fields } from '../body.js';
 import { playFault } from '../faults.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
 import { safeEqual } from '../random.js';
-import type { SlackEmulator } from '../state.js';
+import type { BotInstall, EmulatorApp, SlackEmulator } from '../state.js';
 
 type ApiAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
 
@@ -38,7 +38,12 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
   });
 }
 
-/** Exchanges a code, checking in Slack's order: client id, secret, grant type, code, redirect_uri. */
+/**
+ * Exchanges a code (or, for a rotating app, a refresh token), checking in Slack's order: client id, secret, grant
+ * type, code, redirect_uri. The answer has the fields of Slack's published samples and no others (see
+ * test/fixtures/slack/SOURCES.md): a workspace answers `enterprise: null`, a Grid workspace names its org, and an
+ * org-wide install answers `team: null` with `is_enterprise_install: true`.
+ */
 function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields: Fields): ApiAnswer {
   const credentials = clientCredentials(request.headers.authorization, fields);
   const client = credentials.id ? emulator.app(credentials.id) : undefined;
@@ -46,6 +51,7 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
   if (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret))
     return { ok: false, error: 'bad_client_secret' };
   const grantType = fields.get('grant_type');
+  if (grantType === 'refresh_token') return refreshGrant(emulator, client, fields.get('refresh_token'));
   if (grantType !== undefined && grantType !== 'authorization_code') return { ok: false, error: 'invalid_grant_type' };
 
   const code = fields.get('code');
@@ -56,19 +62,20 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
 
   const installed = emulator.install(grant, client);
   if ('error' in installed) return { ok: false, error: installed.error };
-  const { bot, webhook } = installed;
-  const team = emulator.workspace(grant.teamId)!;
+  const { bot, webhook, user } = installed;
   return {
     ok: true,
     app_id: client.appId,
-    authed_user: { id: grant.userId },
+    authed_user: {
+      id: grant.userId,
+      ...(user && { scope: user.scopes.join(','), access_token: user.token, token_type: 'user' }),
+    },
     scope: bot.scopes.join(','),
     token_type: 'bot',
     access_token: bot.token,
     bot_user_id: bot.botUserId,
-    team: { id: team.id, name: team.name },
-    enterprise: null,
-    is_enterprise_install: false,
+    ...rotation(emulator, bot),
+    ...installContext(emulator, bot),
     ...(webhook && {
       incoming_webhook: {
         channel: `#${webhook.channelName}`,
@@ -77,6 +84,43 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
         url: webhook.url,
       },
     }),
+  };
+}
+
+/** `expires_in` (seconds) and `refresh_token`, present only when the app rotates its tokens. */
+function rotation(emulator: SlackEmulator, bot: BotInstall): Record<string, unknown> {
+  if (bot.refreshToken === undefined || bot.expiresAt === undefined) return {};
+  const expiresIn = Math.max(0, Math.round((bot.expiresAt - emulator.currentTime()) / 1000));
+  return { expires_in: expiresIn, refresh_token: bot.refreshToken };
+}
+
+/** team / enterprise / is_enterprise_install as Slack gives them for a workspace, a Grid workspace or an org. */
+function installContext(emulator: SlackEmulator, bot: BotInstall): Record<string, unknown> {
+  const team = emulator.workspace(bot.teamId)!;
+  const org = bot.enterpriseId === undefined ? undefined : emulator.enterprise(bot.enterpriseId);
+  return {
+    team: bot.orgWide ? null : { id: team.id, name: team.name },
+    enterprise: org ? { id: org.id, name: org.name } : null,
+    is_enterprise_install: bot.orgWide,
+  };
+}
+
+/** grant_type=refresh_token: the shape of bolt-python's refresh mock (no authed_user, no incoming_webhook). */
+function refreshGrant(emulator: SlackEmulator, client: EmulatorApp, token: string | undefined): ApiAnswer {
+  if (!token) return { ok: false, error: 'invalid_refresh_token' };
+  const bot = emulator.refreshBot(client, token);
+  if (!bot) return { ok: false, error: 'invalid_refresh_token' };
+  const { team, enterprise } = installContext(emulator, bot);
+  return {
+    ok: true,
+    app_id: client.appId,
+    access_token: bot.token,
+    ...rotation(emulator, bot),
+    token_type: 'bot',
+    scope: bot.scopes.join(','),
+    bot_user_id: bot.botUserId,
+    team,
+    enterprise,
   };
 }
 
@@ -100,8 +144,14 @@ function authTest(
   const token = bearer ?? fields.get('token');
   if (!token) return { ok: false, body: { ok: false, error: 'not_authed' } };
   const bot = emulator.botByToken(token);
-  if (!bot)
-    return { ok: false, body: { ok: false, error: emulator.isRevokedToken(token) ? 'token_revoked' : 'invalid_auth' } };
+  if (!bot) {
+    const error = emulator.isRevokedToken(token)
+      ? 'token_revoked'
+      : emulator.isExpiredToken(token)
+        ? 'token_expired'
+        : 'invalid_auth';
+    return { ok: false, body: { ok: false, error } };
+  }
   const team = emulator.workspace(bot.teamId)!;
   return {
     ok: true,
@@ -115,7 +165,8 @@ function authTest(
       user_id: bot.botUserId,
       bot_id: bot.botId,
       app_id: bot.appId,
-      is_enterprise_install: false,
+      ...(bot.enterpriseId !== undefined && { enterprise_id: bot.enterpriseId }),
+      is_enterprise_install: bot.orgWide,
     },
   };
 }

@@ -37,6 +37,8 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
       team: { id: params.team.id, name: params.team.name },
       scopes: params.scopes,
       needsChannel: params.scopes.includes('incoming-webhook'),
+      // An org admin of a Grid workspace may install an org-ready app on the whole org instead.
+      org: params.team.enterpriseId === undefined ? undefined : emulator.enterprise(params.team.enterpriseId),
       channels: params.team.channels.filter((c) => !c.archived),
       hidden: [...params.carried, ['team', params.team.id]],
     });
@@ -78,13 +80,18 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
       if ('error' in picked) return errorPage(reply, 400, picked.error, picked.message);
       channel = picked.channel;
     }
+    const installOn = fields.get('install_on') ?? 'workspace';
+    if (installOn !== 'workspace' && (installOn !== 'organization' || params.team.enterpriseId === undefined))
+      return errorPage(reply, 400, 'invalid_install_on', 'Install on this workspace or, in an org, on the whole org.');
     const code = emulator.issueCode({
       clientId: params.app.clientId,
       redirectUri: params.redirectUri,
       teamId: params.team.id,
       channel,
       scopes: params.scopes,
+      userScopes: params.userScopes,
       userId: params.team.userId,
+      orgWide: installOn === 'organization',
     });
     return reply.redirect(withQuery(params.redirectTarget, { code, state: params.state }), 302);
   });
@@ -93,6 +100,7 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
 interface AuthorizeParams {
   app: EmulatorApp;
   scopes: string[];
+  userScopes: string[];
   /** redirect_uri as sent, or undefined; the code remembers this for oauth.v2.access. */
   redirectUri: string | undefined;
   /** Where the browser goes back to: the redirect_uri sent, else the app's first Redirect URL. */
@@ -153,7 +161,8 @@ function checkAuthorizeParams(emulator: SlackEmulator, fields: Fields): Checked 
   if (userScope !== undefined) carried.push(['user_scope', userScope]);
   if (redirectUri !== undefined) carried.push(['redirect_uri', redirectUri]);
   if (state !== undefined) carried.push(['state', state]);
-  return { params: { app, scopes, redirectUri, redirectTarget, state, team, teamParam, carried } };
+  const userScopes = (userScope && parseScopes(userScope)) || [];
+  return { params: { app, scopes, userScopes, redirectUri, redirectTarget, state, team, teamParam, carried } };
 }
 
 function parseScopes(value: string): string[] | undefined {
