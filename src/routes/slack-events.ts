@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isRecord, text } from '../input.js';
 import { label } from '../plugins/metrics.js';
+import { eventContext } from '../slack/event-context.js';
 import { verifySlackRequest } from '../slack/signature.js';
 
 function strings(value: unknown): string[] {
@@ -54,7 +55,7 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const event = isRecord(body.event) ? body.event : {};
     const type = text(event.type) ?? text(body.type) ?? 'unknown';
     app.metrics.eventsReceived.inc({ type: label(type) });
-    const where = { teamId: text(body.team_id), enterpriseId: text(body.enterprise_id) };
+    const where = eventContext(body);
     // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
     // after it are not its subject.
     const eventTime =
@@ -64,21 +65,25 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const sentAt = new Date(Math.min(eventTime, Date.now()));
 
     if (body.type === 'event_callback' && type === 'app_uninstalled') {
-      const revoked = await app.store.installations.revokeWorkspace(
-        { ...where, isEnterpriseInstall: body.is_enterprise_install === true },
-        'app_uninstalled',
-        sentAt,
-      );
-      request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
+      // A workspace's uninstall revokes that workspace's installs; an org-wide app's, the org-wide installs of the org.
+      const revoked = await app.store.installations.revokeWorkspace(where, 'app_uninstalled', sentAt);
+      request.outcome = {
+        event: type,
+        teamId: where.teamId,
+        enterpriseId: where.enterpriseId,
+        isEnterpriseInstall: where.isEnterpriseInstall,
+        revoked,
+      };
     } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
       const tokens = isRecord(event.tokens) ? event.tokens : {};
+      // Users named for an org-wide install are matched on its org-wide rows only, a workspace's on that workspace.
       const revoked = await app.store.installations.revokeByUsers(
-        where,
+        where.isEnterpriseInstall ? { enterpriseId: where.enterpriseId } : { teamId: where.teamId },
         { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) },
         'tokens_revoked',
         sentAt,
       );
-      request.outcome = { event: type, teamId: where.teamId, revoked };
+      request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
     } else {
       request.outcome = { event: label(type), handled: false };
     }
