@@ -157,7 +157,8 @@ function raw(port: number, bytes: Buffer): Promise<string> {
     });
     socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
     socket.on('error', reject);
-    socket.setTimeout(5000, () => {
+    // Only a server that never answers nor closes meets this cap; a slow one is waited for.
+    socket.setTimeout(60_000, () => {
       socket.destroy();
       resolve(answer.split('\r\n')[0] ?? '');
     });

@@ -5,6 +5,8 @@ import { openServerStore, startServerProcess } from './helpers.js';
 
 // The install flow as a person does it: Debian's Chromium, the demo server (`npm start`), its built-in emulator.
 let browser: Browser;
+// Playwright's waits end on the event; its 30 s default is raised so only a hung page, not a loaded machine, fails.
+const WAIT_CAP_MS = 120_000;
 
 before(async () => {
   browser = await chromium.launch({
@@ -26,6 +28,7 @@ after(async () => browser?.close());
 test('in Chromium: install URL → pick a workspace and channel → Allow → the landing page’s webhook URL posts into that channel', async (t) => {
   const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
   const context = await browser.newContext();
+  context.setDefaultTimeout(WAIT_CAP_MS);
   const violations: string[] = [];
   context.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
@@ -88,6 +91,7 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
 test('in Chromium: Cancel on the consent page leads to the cancel page, with a way to start again', async (t) => {
   const server = await startServerProcess(t, { LOG_LEVEL: 'warn' });
   const context = await browser.newContext();
+  context.setDefaultTimeout(WAIT_CAP_MS);
   t.after(() => context.close());
   const page = await context.newPage();
   await page.goto(server.installUrl);

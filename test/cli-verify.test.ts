@@ -77,7 +77,7 @@ test('verifyInstallations: a few checks at a time, dead ones revoked, progress o
 
 test('cli verify: the dead webhook is revoked, the unknown and the live ones are left, nothing is posted, exit 1', async (t) => {
   const key = randomBytes(32).toString('base64');
-  const { app, emu, config } = await startApp(t, { ENCRYPTION_KEY: key, SLACK_TIMEOUT_MS: '1000' });
+  const { app, emu, config } = await startApp(t, { ENCRYPTION_KEY: key });
   const urls: string[] = [];
   for (let i = 0; i < 3; i++) {
     const { res, html } = await install(new Browser(), app.installUrl);
@@ -88,7 +88,7 @@ test('cli verify: the dead webhook is revoked, the unknown and the live ones are
   assert.equal(ids.length, 3);
   assert.ok(emu.emulator.killWebhook(urls[1]!));
   const posted = emu.emulator.messages().length;
-  const env = { DATABASE_PATH: config.databasePath, ENCRYPTION_KEY: key, SLACK_TIMEOUT_MS: '1000' };
+  const env = { DATABASE_PATH: config.databasePath, ENCRYPTION_KEY: key };
   const dir = tempDir(t);
 
   // One at a time, so that the 503 (which "Slack" answers to the next webhook request, whatever the URL) is the first's.

@@ -49,7 +49,7 @@ test('in production, missing Slack credentials stop the server with a message na
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
     encoding: 'utf8',
-    timeout: 15_000,
+    timeout: 120_000,
   });
   assert.equal(run.status, 1);
   assert.match(run.stderr, /SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required/);

@@ -1,7 +1,7 @@
 // The emulator's fault injection (failNext and /control/faults).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_DELAY_MS } from '../src/emulator/faults.js';
 import {
   REDIRECT,
   type Emu,
@@ -14,6 +14,7 @@ import {
   expectPlain,
   exchangeLike,
 } from './support/emulator.js';
+import { waitUntil } from './support/wait.js';
 
 describe('fault injection', () => {
   // After a client abort, fetch opens a spare connection that sends nothing; Node's server.close() waits for it
@@ -30,9 +31,8 @@ describe('fault injection', () => {
   }
 
   /** Waits until the emulator has taken every queued fault, i.e. the faulted request has reached it. */
-  async function faultsTaken(emu: Emu): Promise<void> {
-    for (let i = 0; i < 200 && emu.emulator.pendingFaults().length > 0; i++) await sleep(10);
-    assert.deepEqual(emu.emulator.pendingFaults(), []);
+  function faultsTaken(emu: Emu): Promise<void> {
+    return waitUntil(() => emu.emulator.pendingFaults().length === 0, 'the faulted request reached the emulator');
   }
 
   test('a 429 answers ratelimited JSON with Retry-After and leaves the code usable', async (t) => {
@@ -95,7 +95,7 @@ describe('fault injection', () => {
     const late = await issueCode(emu, { channel: 'C0ACME0003' });
     emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 300 });
     await assert.rejects(exchangeRes(emu, late, { signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' });
-    for (let i = 0; i < 100 && emu.emulator.webhooks().length < 2; i++) await sleep(20);
+    await waitUntil(() => emu.emulator.webhooks().length === 2, 'the abandoned exchange installed');
     assert.deepEqual(
       emu.emulator.webhooks().map((w) => w.channelId),
       ['C0ACME0002', 'C0ACME0003'],
@@ -116,21 +116,20 @@ describe('fault injection', () => {
     assert.equal(((await (await authTest()).json()) as Json).ok, true);
   });
 
+  // The cap only ends a close() that waits for the 10-minute delay; how fast close() is on this machine is not judged.
   test(
-    'server.close() returns promptly with a hung request and a long delay in flight',
-    { timeout: 5000 },
+    'server.close() returns before a hung request or a long delay in flight ends',
+    { timeout: 120_000 },
     async (t) => {
       // Default close options on purpose: only the emulator's own preClose hook can end these requests.
       const emu = await startEmulator(t);
       emu.emulator.failNext('auth.test', { kind: 'hang' });
       const hung = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
       await faultsTaken(emu);
-      emu.emulator.failNext('auth.test', { kind: 'delay', ms: 60_000 });
+      emu.emulator.failNext('auth.test', { kind: 'delay', ms: MAX_DELAY_MS });
       const delayed = fetch(`${emu.base}/api/auth.test`, { method: 'POST' });
       await faultsTaken(emu);
-      const started = performance.now();
       await emu.server.close();
-      assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`);
       await assert.rejects(hung, TypeError);
       // The delayed request is answered at once on shutdown rather than dropped.
       assert.deepEqual(await (await delayed).json(), { ok: false, error: 'not_authed' });

@@ -251,7 +251,7 @@ export async function startServerProcess(
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const installUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 120_000);
     const check = () => {
       const m = /Install URL[^\n]*\n\s*\n\s*(\S+)/.exec(output);
       if (m) {

@@ -15,7 +15,7 @@ export function cli(cwd: string, args: string[], env: Record<string, string> = {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 120_000, // a cap for a hung CLI only: a loaded machine may take seconds to start one
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -36,7 +36,7 @@ export function cliAsync(
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
