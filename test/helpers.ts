@@ -7,7 +7,7 @@ import { freePort } from '../bench/measure.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import emulatorPlugin from '../src/emulator/plugin.js';
-import { SlackEmulator } from '../src/emulator/state.js';
+import { SlackEmulator, type EmulatorApp } from '../src/emulator/state.js';
 import { secretBoxFor } from '../src/crypto/keys.js';
 import type { Db } from '../src/store/sqlite/database.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
@@ -38,7 +38,7 @@ export interface RunningEmulator {
 }
 
 /** The Slack emulator, alone on loopback, as the tests' Slack. */
-export async function startEmulator(t: TestContext, apps = [TEST_APP]): Promise<RunningEmulator> {
+export async function startEmulator(t: TestContext, apps: EmulatorApp[] = [TEST_APP]): Promise<RunningEmulator> {
   const emulator = new SlackEmulator({ apps, publicUrl: 'http://127.0.0.1/_emulator' });
   const server = Fastify();
   await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });

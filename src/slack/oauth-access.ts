@@ -24,7 +24,25 @@ function isHttpUrl(value: string | undefined): value is string {
 }
 
 /** Narrows an oauth.v2.access answer into @slack/oauth's Installation; `undefined` when a needed field is missing. */
-export function toInstallation(body: Record<string, unknown>): Installation | 'no_webhook' | undefined {
+function scopeList(value: unknown): string[] {
+  return (text(value) ?? '').split(',').filter(Boolean);
+}
+
+/**
+ * With token rotation on, Slack sends `refresh_token` and `expires_in` (seconds) beside each token; @slack/oauth
+ * keeps the expiry as unix seconds.
+ */
+export function rotation(part: Record<string, unknown>, now: number): { refreshToken?: string; expiresAt?: number } {
+  const refreshToken = text(part.refresh_token);
+  const expiresIn = part.expires_in;
+  if (refreshToken === undefined || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) return {};
+  return { refreshToken, expiresAt: Math.floor(now / 1000) + Math.floor(expiresIn) };
+}
+
+export function toInstallation(
+  body: Record<string, unknown>,
+  now = Date.now(),
+): Installation | 'no_webhook' | undefined {
   const team = isRecord(body.team) ? body.team : undefined;
   const enterprise = isRecord(body.enterprise) ? body.enterprise : undefined;
   const isEnterpriseInstall = body.is_enterprise_install === true;
@@ -43,11 +61,18 @@ export function toInstallation(body: Record<string, unknown>): Installation | 'n
 
   const authedUser = isRecord(body.authed_user) ? body.authed_user : {};
   const botToken = text(body.access_token);
+  const userToken = text(authedUser.access_token);
   return {
     team: teamId === undefined ? undefined : { id: teamId, name: text(team?.name) },
     enterprise: enterpriseId === undefined ? undefined : { id: enterpriseId, name: text(enterprise?.name) },
     isEnterpriseInstall,
-    user: { id: text(authedUser.id) ?? '', token: undefined, scopes: undefined },
+    // The installer's own token, when the install asked for user scopes.
+    user: {
+      id: text(authedUser.id) ?? '',
+      token: userToken,
+      scopes: userToken === undefined ? undefined : scopeList(authedUser.scope),
+      ...rotation(authedUser, now),
+    },
     // bot.id is left empty: learning it costs an auth.test call per install (what @slack/oauth does), and
     // nothing here needs it.
     bot:
@@ -55,9 +80,10 @@ export function toInstallation(body: Record<string, unknown>): Installation | 'n
         ? undefined
         : {
             token: botToken,
-            scopes: (text(body.scope) ?? '').split(',').filter(Boolean),
+            scopes: scopeList(body.scope),
             id: '',
             userId: text(body.bot_user_id) ?? '',
+            ...rotation(body, now),
           },
     incomingWebhook: {
       url,

@@ -28,6 +28,16 @@ export interface InstallationRow {
   key_id: string | null;
   revoked_at: number | string | null;
   revoked_reason: string | null;
+  bot_id: string | null;
+  bot_refresh_token: string | null;
+  bot_expires_at: number | string | null;
+  user_token: string | null;
+  user_scopes: string | null;
+  user_refresh_token: string | null;
+  user_expires_at: number | string | null;
+  enterprise_url: string | null;
+  token_type: string | null;
+  auth_version: string | null;
 }
 
 /** The columns of a new row, in the order both implementations insert them. */
@@ -48,6 +58,16 @@ export interface NewInstallationRow {
   installer_user_id: string | null;
   installed_at: number;
   key_id: string;
+  bot_id: string | null;
+  bot_refresh_token: string | null;
+  bot_expires_at: number | null;
+  user_token: string | null;
+  user_scopes: string | null;
+  user_refresh_token: string | null;
+  user_expires_at: number | null;
+  enterprise_url: string | null;
+  token_type: string | null;
+  auth_version: string | null;
 }
 
 export const NEW_ROW_COLUMNS = [
@@ -67,14 +87,29 @@ export const NEW_ROW_COLUMNS = [
   'installer_user_id',
   'installed_at',
   'key_id',
+  'bot_id',
+  'bot_refresh_token',
+  'bot_expires_at',
+  'user_token',
+  'user_scopes',
+  'user_refresh_token',
+  'user_expires_at',
+  'enterprise_url',
+  'token_type',
+  'auth_version',
 ] as const satisfies ReadonlyArray<keyof NewInstallationRow>;
 
+/** The columns holding ciphertext; each is sealed with its own name as associated data. */
+export const SEALED = ['webhook_url', 'bot_token', 'bot_refresh_token', 'user_token', 'user_refresh_token'] as const;
+export type SealedColumn = (typeof SEALED)[number];
+
 /** The sealed columns of one row, as re-sealing reads them. */
-export type SealedColumns = Pick<InstallationRow, 'id' | 'webhook_url' | 'bot_token' | 'key_id'>;
+export type SealedColumns = Pick<InstallationRow, 'id' | 'key_id' | SealedColumn>;
 
 // Associated data for each sealed column: a ciphertext copied into another column does not open.
-const WEBHOOK_AAD = 'installations.webhook_url';
-const TOKEN_AAD = 'installations.bot_token';
+const aad = (column: SealedColumn) => `installations.${column}`;
+const WEBHOOK_AAD = aad('webhook_url');
+const TOKEN_AAD = aad('bot_token');
 
 /** A column's plaintext; rows from before encryption (key_id NULL) still hold it as it is. */
 function unseal(box: SecretBox, value: string | null, keyId: string | null, aad: string): string | null {
@@ -106,12 +141,17 @@ export function toRecord(row: InstallationRow, box: SecretBox): InstallationReco
   };
 }
 
+const seal = (box: SecretBox, value: string | undefined, column: SealedColumn) =>
+  value === undefined || value === '' ? null : box.encrypt(value, aad(column));
+const list = (value: string[] | undefined) => (value === undefined ? null : value.join(','));
+
 /** A new row for an install, its secrets sealed under the current key; throws when it carries no webhook. */
 export function newRow(installation: Installation, box: SecretBox, now = Date.now()): NewInstallationRow {
   const webhook = installation.incomingWebhook;
   if (webhook?.url === undefined || webhook.channelId === undefined || webhook.channel === undefined) {
     throw new TypeError('an installation without an incoming webhook (URL, channel and channel id) cannot be stored');
   }
+  const { bot, user } = installation;
   return {
     team_id: installation.team?.id ?? null,
     team_name: installation.team?.name ?? null,
@@ -123,39 +163,81 @@ export function newRow(installation: Installation, box: SecretBox, now = Date.no
     webhook_url: box.encrypt(webhook.url, WEBHOOK_AAD),
     configuration_url: webhook.configurationUrl ?? null,
     app_id: installation.appId ?? null,
-    bot_user_id: installation.bot?.userId ?? null,
-    bot_token: installation.bot === undefined ? null : box.encrypt(installation.bot.token, TOKEN_AAD),
-    scopes: (installation.bot?.scopes ?? []).join(','),
-    installer_user_id: installation.user.id,
+    bot_user_id: bot?.userId || null,
+    bot_token: bot === undefined ? null : box.encrypt(bot.token, TOKEN_AAD),
+    scopes: (bot?.scopes ?? []).join(','),
+    installer_user_id: user.id,
     installed_at: now,
     key_id: box.keyId,
+    ...tokenColumns(installation, box),
+    user_scopes: list(user.scopes),
+    enterprise_url: installation.enterpriseUrl ?? null,
+    token_type: installation.tokenType ?? null,
+    auth_version: installation.authVersion ?? null,
+  };
+}
+
+/** The columns a token refresh changes: tokens, refresh tokens and expiries, sealed under the current key. */
+export function tokenColumns(
+  installation: Pick<Installation, 'bot' | 'user'>,
+  box: SecretBox,
+): Pick<
+  NewInstallationRow,
+  'bot_id' | 'bot_refresh_token' | 'bot_expires_at' | 'user_token' | 'user_refresh_token' | 'user_expires_at'
+> {
+  const { bot, user } = installation;
+  return {
+    bot_id: bot?.id || null,
+    bot_refresh_token: seal(box, bot?.refreshToken, 'bot_refresh_token'),
+    bot_expires_at: bot?.expiresAt ?? null,
+    user_token: seal(box, user.token, 'user_token'),
+    user_refresh_token: seal(box, user.refreshToken, 'user_refresh_token'),
+    user_expires_at: user.expiresAt ?? null,
   };
 }
 
 /** A row's secrets sealed again under the current key (start-up sealing of plaintext rows, key rotation). */
-export function resealed(
-  row: SealedColumns,
-  box: SecretBox,
-): { id: number; webhookUrl: string; botToken: string | null; keyId: string } {
-  const url = unseal(box, row.webhook_url, row.key_id, WEBHOOK_AAD)!;
-  const token = unseal(box, row.bot_token, row.key_id, TOKEN_AAD);
-  return {
-    id: Number(row.id),
-    webhookUrl: box.encrypt(url, WEBHOOK_AAD),
-    botToken: token === null ? null : box.encrypt(token, TOKEN_AAD),
-    keyId: box.keyId,
-  };
+export function resealed(row: SealedColumns, box: SecretBox): Record<SealedColumn, string | null> & { id: number } {
+  const out = { id: Number(row.id) } as Record<SealedColumn, string | null> & { id: number };
+  for (const column of SEALED) {
+    const plain = unseal(box, row[column], row.key_id, aad(column));
+    out[column] = plain === null ? null : box.encrypt(plain, aad(column));
+  }
+  return out;
 }
 
-/** The record as @slack/oauth's Installation. */
-export function toInstallation(r: InstallationRecord): Installation {
-  return {
+const seconds = (value: number | string | null) => (value === null ? undefined : Number(value));
+const scopeList = (value: string | null) => (value === null ? undefined : value === '' ? [] : value.split(','));
+
+/**
+ * The row as @slack/oauth's Installation: every field that was stored comes back. Rows from before these fields
+ * were kept read as the v2 bot installs they were.
+ */
+export function rowToInstallation(row: InstallationRow, box: SecretBox): Installation {
+  const r = toRecord(row, box);
+  const open = (column: SealedColumn) => unseal(box, row[column], row.key_id, aad(column)) ?? undefined;
+  const installation: Installation = {
     team: r.teamId === null ? undefined : { id: r.teamId, name: r.teamName ?? undefined },
     enterprise: r.enterpriseId === null ? undefined : { id: r.enterpriseId, name: r.enterpriseName ?? undefined },
     isEnterpriseInstall: r.isEnterpriseInstall,
-    user: { id: r.installerUserId ?? '', token: undefined, scopes: undefined },
-    // bot.id would cost an auth.test call per install; webhooks do not need it, so it is left empty.
-    bot: r.botToken === null ? undefined : { token: r.botToken, scopes: r.scopes, id: '', userId: r.botUserId ?? '' },
+    user: {
+      id: r.installerUserId ?? '',
+      token: open('user_token'),
+      scopes: scopeList(row.user_scopes),
+      refreshToken: open('user_refresh_token'),
+      expiresAt: seconds(row.user_expires_at),
+    },
+    bot:
+      r.botToken === null
+        ? undefined
+        : {
+            token: r.botToken,
+            refreshToken: open('bot_refresh_token'),
+            expiresAt: seconds(row.bot_expires_at),
+            scopes: r.scopes,
+            id: row.bot_id ?? '',
+            userId: r.botUserId ?? '',
+          },
     incomingWebhook: {
       url: r.webhookUrl,
       channel: r.channelName,
@@ -163,7 +245,12 @@ export function toInstallation(r: InstallationRecord): Installation {
       configurationUrl: r.configurationUrl ?? undefined,
     },
     appId: r.appId ?? undefined,
-    tokenType: 'bot',
-    authVersion: 'v2',
+    tokenType: row.token_type === 'bot' || row.token_type === null ? 'bot' : undefined,
+    enterpriseUrl: row.enterprise_url ?? undefined,
+    authVersion: row.auth_version === 'v1' ? 'v1' : 'v2',
   };
+  // Leave out what was never given, so a stored and fetched installation deep-equals the one stored.
+  for (const part of [installation.user, installation.bot ?? {}] as Array<Record<string, unknown>>)
+    for (const key of Object.keys(part)) if (part[key] === undefined) delete part[key];
+  return installation;
 }

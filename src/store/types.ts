@@ -54,11 +54,25 @@ export interface WorkspaceQuery {
   isEnterpriseInstall: boolean;
 }
 
+/** What oauth.v2.access with grant_type=refresh_token gives back for a bot token. */
+export interface TokenRefresh {
+  bot: { token: string; refreshToken: string; expiresAt: number };
+}
+
 /** The `installations` table, behind @slack/oauth's InstallationStore interface. Every install is a new row. */
 export interface Installations extends InstallationStore {
   storeInstallation(installation: Installation): Promise<void>;
   /** The newest active install for the workspace (or the org, for an org-wide install), as @slack/oauth expects. */
   fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation>;
+  /** Revokes (keeps as history) the active installs the query names: a workspace's, an org's, or one user's there. */
+  deleteInstallation(query: InstallationQuery<boolean>): Promise<void>;
+  /** One row as @slack/oauth's Installation, every stored field included (tokens, refresh tokens, expiries). */
+  installation(id: number): Promise<Installation | undefined>;
+  /**
+   * Stores a refreshed bot token pair on an active row in one write; false when the row is gone or revoked.
+   * `expiresAt` is in unix seconds, as @slack/oauth keeps it.
+   */
+  refreshTokens(id: number, refresh: TokenRefresh): Promise<boolean>;
   /** Inserts a new row for an install that carries an incoming webhook; returns the new id. */
   insert(installation: Installation): Promise<number>;
   get(id: number): Promise<InstallationRecord | undefined>;
