@@ -18,6 +18,8 @@ import pages from './plugins/pages.js';
 import guessLimit from './plugins/guess-limit.js';
 import security from './plugins/security.js';
 import slack from './plugins/slack.js';
+import { secretBoxFor } from './crypto/keys.js';
+import { Pkce } from './slack/pkce.js';
 import store from './plugins/store.js';
 import assetsRoute from './routes/assets.js';
 import faviconRoute from './routes/favicon.js';
@@ -156,7 +158,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(pages, { demo: config.demo });
   await app.register(guessLimit, { config });
   await frameworkErrors.attach(app, app.securityHeaders, logRequest);
-  await app.register(slack, { config });
+  // PKCE's verifiers are derived from each flow's state under a key of their own, derived from ENCRYPTION_KEY.
+  const pkce = config.slack.pkce ? new Pkce(secretBoxFor(config).deriveKey('pkce verifier')) : undefined;
+  await app.register(slack, { config, pkce });
 
   await app.register(assetsRoute);
   await app.register(faviconRoute);
@@ -166,7 +170,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (app.metricsRegistry !== undefined && config.metrics.port === undefined)
     await app.register(metricsRoute, { registry: app.metricsRegistry, token: config.metrics.token });
   await app.register(installRoute, { config, installSecret });
-  await app.register(oauthRedirectRoute, { config, installUrl });
+  await app.register(oauthRedirectRoute, { config, installUrl, pkce });
   await app.register(testMessageRoute, { config, installUrl });
   const { signingSecret } = config.slack;
   if (signingSecret !== undefined) await app.register(slackEventsRoute, { signingSecret });
@@ -187,6 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           name: 'Webhook installer (demo)',
           signingSecret,
           eventsUrl: `http://127.0.0.1:${config.port}/slack/events`,
+          pkce: config.slack.pkce,
         },
       ],
       publicUrl: `${config.publicUrl}/_emulator`,

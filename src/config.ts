@@ -25,6 +25,8 @@ export interface Config {
     timeoutMs: number;
     /** Verifies POST /slack/events; the route exists only when it is set (in demo mode, always). */
     signingSecret: string | undefined;
+    /** SLACK_PKCE: an S256 code_challenge at authorize and its code_verifier at oauth.v2.access (RFC 7636). */
+    pkce: boolean;
   };
   /** Whether GET /metrics serves Prometheus metrics. */
   metricsEnabled: boolean;
@@ -275,6 +277,7 @@ export function loadConfig(environment: Env = process.env): Config {
   }
 
   const metrics = metricsConfig(env, metricsText === 'true', port);
+  const pkce = booleanFlag(env, 'SLACK_PKCE');
 
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -297,6 +300,7 @@ export function loadConfig(environment: Env = process.env): Config {
       timeoutMs,
       // In demo mode the emulator signs its events with a secret shared only with this process.
       signingSecret: signingSecret ?? (demo ? randomBytes(24).toString('hex') : undefined),
+      pkce,
     },
     metricsEnabled: metricsText === 'true',
     metrics,

@@ -13,6 +13,11 @@ export interface EmulatorApp {
   signingSecret?: string;
   /** Event Subscriptions → Request URL; no events are delivered until it is set (see setEventsUrl). */
   eventsUrl?: string;
+  /**
+   * Settings → PKCE switched on: the app may use code_challenge/code_verifier (and becomes a public client, which
+   * on Slack cannot be undone). oauth.v2.access answers pkce_not_allowed to PKCE arguments from any other app.
+   */
+  pkce?: boolean;
   /** The legacy Verification Token Slack still puts in every envelope's `token`; random when left out. */
   verificationToken?: string;
   /**

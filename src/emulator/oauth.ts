@@ -1,4 +1,5 @@
 import type { EmulatorApp } from './apps.js';
+import type { CodeChallenge } from './pkce.js';
 import { authorizationCode, botToken, randomId, refreshToken, safeEqual, userToken } from './random.js';
 import type { ChannelChoice, Workspace } from './workspaces.js';
 
@@ -16,6 +17,8 @@ export interface CodeGrant {
   userId: string;
   /** An org-wide install: the app goes on the whole org of `teamId`'s workspace (an org admin's choice). */
   orgWide?: boolean;
+  /** PKCE: the code_challenge (and method) sent to /oauth/v2/authorize, which the exchange must answer. */
+  codeChallenge?: CodeChallenge;
   expiresAt: number;
 }
 

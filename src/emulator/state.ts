@@ -51,6 +51,20 @@ export type {
 export { CODE_TTL_MS } from './oauth.js';
 export { MAX_CHANNEL_NAME, MAX_CHANNELS_PER_WORKSPACE } from './workspaces.js';
 
+/** How a client authenticated at oauth.v2.access: HTTP Basic, client_secret in the body, or not at all (PKCE). */
+export type ClientAuthentication = 'basic' | 'body' | 'none';
+
+/** What the emulator remembers of each oauth.v2.access call, so tests can see how a client called it. */
+export interface TokenRequest {
+  clientAuthentication: ClientAuthentication;
+  /** Whether client_secret was (also) sent as a body field, where RFC 9700 §2.5 would rather not see it. */
+  clientSecretInBody: boolean;
+  /** Whether a PKCE code_verifier was sent. */
+  codeVerifier: boolean;
+}
+
+const MAX_TOKEN_REQUESTS = 100;
+
 export interface EmulatorOptions {
   apps: EmulatorApp[];
   /** Base URL browsers use to reach the emulator root, e.g. `http://localhost:3000/_emulator`. */
@@ -74,6 +88,7 @@ export class SlackEmulator {
   private readonly hooks: IncomingWebhooks;
   private readonly log: ActivityLog;
   private readonly faults = new FaultQueue();
+  private readonly tokenCalls: TokenRequest[] = [];
 
   /** Settable after construction, since tests learn their port only after listen(). */
   get publicUrl(): string {
@@ -127,6 +142,16 @@ export class SlackEmulator {
 
   issueCode(grant: Omit<CodeGrant, 'expiresAt'>): string {
     return this.codes.issue(grant);
+  }
+
+  recordTokenRequest(request: TokenRequest): void {
+    this.tokenCalls.push(request);
+    if (this.tokenCalls.length > MAX_TOKEN_REQUESTS) this.tokenCalls.shift();
+  }
+
+  /** The latest oauth.v2.access calls (at most 100), oldest first. */
+  tokenRequests(): TokenRequest[] {
+    return this.tokenCalls.map((r) => ({ ...r }));
   }
 
   /** Removes the code (codes are single-use) and returns its grant if it had not expired. */

@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { httpFetch } from '../slack/http-fetch.js';
+import { basicAuthorization, type Pkce } from '../slack/pkce.js';
 import { slackLogger } from '../slack/logger.js';
 
 export interface SlackClients {
@@ -29,6 +30,7 @@ const STATE_MARK = 'STATE0MARK';
 export async function authorizeUrlBuilder(
   installer: InstallProvider,
   config: Config,
+  pkce?: Pkce,
 ): Promise<(state: string) => string> {
   const options = { scopes: config.slack.scopes, redirectUri: config.redirectUri };
   const parts = (await installer.generateInstallUrl(options, true, STATE_MARK)).split(STATE_MARK);
@@ -36,7 +38,9 @@ export async function authorizeUrlBuilder(
   const [before, after] = parts as [string, string];
   return (state) => {
     if (!/^[\w-]+$/.test(state)) throw new Error('a state must be base64url');
-    return before + state + after;
+    const url = before + state + after;
+    // The challenge is base64url too, so it needs no encoding either.
+    return pkce === undefined ? url : `${url}&code_challenge=${pkce.challenge(state)}&code_challenge_method=S256`;
   };
 }
 
@@ -46,7 +50,7 @@ export async function authorizeUrlBuilder(
  * scales to zero starts and idles without them, and its first install after a start takes ~100 ms longer.
  */
 export default fp(
-  async (app, opts: { config: Config }) => {
+  async (app, opts: { config: Config; pkce: Pkce | undefined }) => {
     const { slack } = opts.config;
     let loading: Promise<SlackClients> | undefined;
     const load = () =>
@@ -75,8 +79,12 @@ export default fp(
           clientOptions,
         });
         return {
-          authorizeUrl: await authorizeUrlBuilder(installer, opts.config),
-          client: new WebClient(undefined, clientOptions),
+          authorizeUrl: await authorizeUrlBuilder(installer, opts.config, opts.pkce),
+          // The client credentials go in an Authorization header (HTTP Basic), never in the body.
+          client: new WebClient(undefined, {
+            ...clientOptions,
+            headers: { Authorization: basicAuthorization(slack.clientId, slack.clientSecret) },
+          }),
         };
       })());
     app.decorate('slack', load);

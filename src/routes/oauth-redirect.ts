@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { cookieValue, sameSecret, stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
+import type { Pkce } from '../slack/pkce.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError } from '../store/oauth-states.js';
 import type { StateClaim, StateFailure } from '../store/types.js';
@@ -19,6 +20,9 @@ const SLACK_ERRORS: Record<string, string> = {
   bad_redirect_uri: 'the redirect URL of this server does not match the one configured in the Slack app',
   invalid_client_id: 'the Slack app’s client ID configured on this server is not valid',
   bad_client_secret: 'the Slack app’s client secret configured on this server is not valid',
+  invalid_code_verifier:
+    'the one-time code from Slack belongs to another install, not to the one started in this browser, so it was not used',
+  pkce_not_allowed: 'this server uses PKCE (SLACK_PKCE=true) but the Slack app does not have PKCE switched on',
 };
 
 const STATE_PAGES: Record<StateFailure | 'missing' | 'other_browser', string> = {
@@ -70,7 +74,10 @@ function isGuess(reason: string): boolean {
 }
 
 /** GET /slack/oauth_redirect: Slack sends the browser back here; exchanges the code and shows the webhook URL. */
-export default async function oauthRedirectRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
+export default async function oauthRedirectRoute(
+  app: FastifyInstance,
+  opts: { config: Config; installUrl: string; pkce?: Pkce },
+) {
   const { config, installUrl } = opts;
   const cookieOptions = stateCookieOptions(config.publicUrl);
 
@@ -176,12 +183,7 @@ export default async function oauthRedirectRoute(app: FastifyInstance, opts: { c
       const stopTimer = app.metrics.slackApiSeconds.startTimer({ method: 'oauth.v2.access' });
       const result = await exchangeCode(
         (await app.slack()).client,
-        {
-          clientId: config.slack.clientId,
-          clientSecret: config.slack.clientSecret,
-          code,
-          redirectUri: config.redirectUri,
-        },
+        { code, redirectUri: config.redirectUri, codeVerifier: opts.pkce?.verifier(state!) },
         config.slack.timeoutMs,
       );
       stopTimer({ outcome: result.ok ? 'ok' : result.failure.kind });

@@ -112,12 +112,14 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
 }
 
 /**
- * The one Slack API call of an install: oauth.v2.access, sending the same redirect_uri as the authorize step.
- * It gives up after `timeoutMs` in all; a 429 is retried once, after its Retry-After, when that fits.
+ * The one Slack API call of an install: oauth.v2.access, sending the same redirect_uri as the authorize step and,
+ * with PKCE, the flow's code_verifier. The client authenticates with HTTP Basic (RFC 9700 §2.5 and Slack's advice),
+ * set on `client` as a default header, so the secret is not in the body. It gives up after `timeoutMs` in all; a
+ * 429 is retried once, after its Retry-After, when that fits.
  */
 export async function exchangeCode(
   client: WebClient,
-  args: { clientId: string; clientSecret: string; code: string; redirectUri: string },
+  args: { code: string; redirectUri: string; codeVerifier?: string },
   timeoutMs: number,
 ): Promise<ExchangeResult> {
   const deadline = Date.now() + timeoutMs;
@@ -125,11 +127,10 @@ export async function exchangeCode(
   for (let attempt = 1; body === undefined; attempt++) {
     try {
       body = (await beforeDeadline(
-        client.oauth.v2.access({
-          client_id: args.clientId,
-          client_secret: args.clientSecret,
+        client.apiCall('oauth.v2.access', {
           code: args.code,
           redirect_uri: args.redirectUri,
+          ...(args.codeVerifier !== undefined && { code_verifier: args.codeVerifier }),
         }),
         deadline,
       )) as unknown as Record<string, unknown>;

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiFields, queryFields, type Fields } from '../body.js';
 import { playFault } from '../faults.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
+import { pkceError } from '../pkce.js';
 import { safeEqual } from '../random.js';
-import type { BotInstall, EmulatorApp, SlackEmulator } from '../state.js';
+import type { BotInstall, ClientAuthentication, EmulatorApp, SlackEmulator } from '../state.js';
 
 type ApiAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
 
@@ -40,15 +41,23 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
 
 /**
  * Exchanges a code (or, for a rotating app, a refresh token), checking in Slack's order: client id, secret, grant
- * type, code, redirect_uri. The answer has the fields of Slack's published samples and no others (see
+ * type, code, redirect_uri, then PKCE's code_verifier. An app with PKCE on is a public client: it may leave the
+ * secret out when it sends a verifier. The answer has the fields of Slack's published samples and no others (see
  * test/fixtures/slack/SOURCES.md): a workspace answers `enterprise: null`, a Grid workspace names its org, and an
  * org-wide install answers `team: null` with `is_enterprise_install: true`.
  */
 function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields: Fields): ApiAnswer {
   const credentials = clientCredentials(request.headers.authorization, fields);
+  const verifier = fields.get('code_verifier');
+  emulator.recordTokenRequest({
+    clientAuthentication: credentials.via,
+    clientSecretInBody: fields.get('client_secret') !== undefined,
+    codeVerifier: verifier !== undefined,
+  });
   const client = credentials.id ? emulator.app(credentials.id) : undefined;
   if (!client) return { ok: false, error: 'invalid_client_id' };
-  if (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret))
+  const publicClient = client.pkce === true && verifier !== undefined && credentials.secret === undefined;
+  if (!publicClient && (credentials.secret === undefined || !safeEqual(credentials.secret, client.clientSecret)))
     return { ok: false, error: 'bad_client_secret' };
   const grantType = fields.get('grant_type');
   if (grantType === 'refresh_token') return refreshGrant(emulator, client, fields.get('refresh_token'));
@@ -59,6 +68,8 @@ function oauthV2Access(emulator: SlackEmulator, request: FastifyRequest, fields:
   const grant = code ? emulator.takeCode(code) : undefined;
   if (!grant || grant.clientId !== client.clientId) return { ok: false, error: 'invalid_code' };
   if (fields.get('redirect_uri') !== grant.redirectUri) return { ok: false, error: 'bad_redirect_uri' };
+  const pkce = pkceError(client.pkce === true, grant.codeChallenge, verifier);
+  if (pkce !== undefined) return { ok: false, error: pkce };
 
   const installed = emulator.install(grant, client);
   if ('error' in installed) return { ok: false, error: installed.error };
@@ -124,14 +135,18 @@ function refreshGrant(emulator: SlackEmulator, client: EmulatorApp, token: strin
   };
 }
 
+type ClientCredentials = { id?: string; secret?: string; via: ClientAuthentication };
+
 /** HTTP Basic credentials if sent (Slack's recommended way), else the client_id/client_secret fields. */
-function clientCredentials(header: string | undefined, fields: Fields): { id?: string; secret?: string } {
-  if (header === undefined || !/^basic\s/i.test(header))
-    return { id: fields.get('client_id'), secret: fields.get('client_secret') };
+function clientCredentials(header: string | undefined, fields: Fields): ClientCredentials {
+  if (header === undefined || !/^basic\s/i.test(header)) {
+    const secret = fields.get('client_secret');
+    return { id: fields.get('client_id'), secret, via: secret === undefined ? 'none' : 'body' };
+  }
   const encoded = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)?.[1];
   const decoded = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon < 0 ? {} : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  return colon < 0 ? { via: 'basic' } : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1), via: 'basic' };
 }
 
 function authTest(

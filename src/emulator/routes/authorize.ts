@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeUtf8, formFields, mediaType, queryFields, rawBody, type Fields } from '../body.js';
 import { allowFormRedirect, errorPage, renderPage } from '../html.js';
+import type { CodeChallenge } from '../pkce.js';
 import {
   MAX_CHANNEL_NAME,
   MAX_CHANNELS_PER_WORKSPACE,
@@ -92,6 +93,7 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
       userScopes: params.userScopes,
       userId: params.team.userId,
       orgWide: installOn === 'organization',
+      ...(params.codeChallenge && { codeChallenge: params.codeChallenge }),
     });
     return reply.redirect(withQuery(params.redirectTarget, { code, state: params.state }), 302);
   });
@@ -108,6 +110,8 @@ interface AuthorizeParams {
   state: string | undefined;
   team: Workspace | undefined;
   teamParam: string | undefined;
+  /** PKCE's code_challenge and code_challenge_method, checked only at oauth.v2.access (as on Slack). */
+  codeChallenge: CodeChallenge | undefined;
   /** The parameters Slack uses, as sent, to carry through the picker links and the form; others are dropped. */
   carried: Array<[string, string]>;
 }
@@ -151,6 +155,10 @@ function checkAuthorizeParams(emulator: SlackEmulator, fields: Fields): Checked 
   if (state !== undefined && state.length > MAX_STATE)
     return { error: 'invalid_state', message: 'The state parameter is too long.' };
 
+  const challenge = fields.get('code_challenge');
+  const method = fields.get('code_challenge_method');
+  const codeChallenge = challenge ? { value: challenge, method: method ?? 'plain' } : undefined;
+
   const teamParam = fields.get('team') || undefined;
   const team = teamParam === undefined ? undefined : emulator.workspace(teamParam);
 
@@ -161,8 +169,12 @@ function checkAuthorizeParams(emulator: SlackEmulator, fields: Fields): Checked 
   if (userScope !== undefined) carried.push(['user_scope', userScope]);
   if (redirectUri !== undefined) carried.push(['redirect_uri', redirectUri]);
   if (state !== undefined) carried.push(['state', state]);
+  if (challenge !== undefined) carried.push(['code_challenge', challenge]);
+  if (method !== undefined) carried.push(['code_challenge_method', method]);
   const userScopes = (userScope && parseScopes(userScope)) || [];
-  return { params: { app, scopes, userScopes, redirectUri, redirectTarget, state, team, teamParam, carried } };
+  return {
+    params: { app, scopes, userScopes, redirectUri, redirectTarget, state, team, teamParam, codeChallenge, carried },
+  };
 }
 
 function parseScopes(value: string): string[] | undefined {
