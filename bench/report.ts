@@ -1,7 +1,8 @@
 // The results table (printed, and written into BENCHMARKS.md with the machine and versions).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { scaleSectionOf } from './scale-report.js';
 
 export interface TargetResult {
   label: string;
@@ -242,7 +243,9 @@ completed in it; the server, the emulator and the load generator share the machi
 Commands: \`npm run bench\` (full), or \`npm run bench -- --quick\` (one short round, under a minute; noisier).
 Options: \`--duration <s>\` and \`--redirect-duration <s>\` (measured seconds per server, over all rounds),
 \`--warmup <s>\`, \`--rounds <n>\`, \`--starts <n>\`, \`--concurrency <n>\`, \`--no-write\` (print only), \`--keep\` (keep the
-temporary folders with the logs).
+temporary folders with the logs). \`npm run bench -- --scale\` measures a million installations (section below).
 `;
-  writeFileSync(path, md);
+  // The scale benchmark's section is written by another run (bench/scale.ts): keep it.
+  const scale = existsSync(path) ? scaleSectionOf(readFileSync(path, 'utf8')) : '';
+  writeFileSync(path, scale === '' ? md : `${md}\n${scale}\n`);
 }

@@ -24,6 +24,7 @@ import {
   type Spawned,
 } from './measure.js';
 import { table, writeBenchmarksMd, machine, type Results, type TargetResult } from './report.js';
+import { runScale } from './scale.js';
 import { BENCH_APPS, BENCH_INSTALL_SECRET, EMULATOR_PREFIX, type TargetName } from './shared.js';
 
 class BenchError extends Error {}
@@ -44,6 +45,8 @@ function parseOptions() {
       rounds: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      rows: { type: 'string' },
     },
   }).values;
 }
@@ -90,7 +93,18 @@ function readSettings(args: ReturnType<typeof parseOptions>) {
     idleQuietMs: quick ? 500 : 1000,
     write: !args['no-write'],
     keep: args.keep,
+    /** `--scale`: the million-row benchmark (bench/scale.ts) instead of the comparison with Bolt and the floor. */
+    scale: args.scale,
+    rows: scaleRows(args.rows),
   };
+}
+
+function scaleRows(text: string | undefined): number {
+  if (text === undefined) return 1_000_000;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1000 || n > 10_000_000)
+    throw new BenchError(`--rows must be a whole number from 1000 to 10000000, got "${text}"`);
+  return n;
 }
 
 let settings: ReturnType<typeof readSettings>;
@@ -103,6 +117,8 @@ try {
 const { quick } = settings;
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+/** Where `--scale` keeps its million-row database between runs (SWI_SCALE_CACHE moves it). */
+const SCALE_CACHE = process.env.SWI_SCALE_CACHE ?? join(tmpdir(), 'swi-bench-scale-cache');
 
 interface Context {
   dir: string;
@@ -448,7 +464,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
+const run = settings.scale
+  ? runScale({ root, rows: settings.rows, write: settings.write, cacheDir: SCALE_CACHE, flowSeconds: quick ? 4 : 10 })
+  : main();
+run.then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(

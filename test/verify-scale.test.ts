@@ -70,18 +70,28 @@ test('verifyAll: at most N checks at a time over a paged source; a 429 is waited
   assert.ok(waited >= 3000 && waited <= 4500, `waited ${waited} ms: ${waits.join(', ')}`);
 });
 
-test('verifyAll: a webhook still rate-limited after the last try is unknown, never dead', async () => {
+test('verifyAll: Slack answering nothing but 429 stops the run, resumable; no webhook is called unknown or dead', async () => {
   const out = sink();
-  const run = await verifyAll([{ id: 3, webhookUrl: 'u' }], {
-    check: async () => ({ outcome: 'limited', retryAfterMs: 0 }),
+  let clock = 0;
+  const run = await verifyAll(paged(20), {
+    check: async (url) => (url === 'u1' ? { outcome: 'live' } : { outcome: 'limited', retryAfterMs: 1000 }),
     revoke: () => assert.fail('a 429 never revokes'),
-    concurrency: 8,
+    concurrency: 2,
     out,
     progress: sink(),
-    maxAttempts: 3,
+    maxPauses: 3,
+    now: () => clock,
+    wait: async (ms) => {
+      const until = clock + ms;
+      await new Promise((resolve) => setImmediate(resolve));
+      clock = Math.max(clock, until);
+    },
   });
-  assert.deepEqual(run.summary, { checked: 1, live: 0, dead: 0, unknown: 1 });
-  assert.equal(out.text, '#3 unknown (HTTP 429, still rate-limited after 3 tries): left as it is\n');
+  assert.equal(run.stopped, 'Slack kept answering 429 through 3 pauses');
+  assert.deepEqual(run.summary, { checked: 1, live: 1, dead: 0, unknown: 0 });
+  assert.equal(run.doneThrough, 1, 'resume after #1');
+  assert.equal(out.text, '');
+  assert.equal(clock, 3000, 'three pauses of the Retry-After, each shared by both checks under way');
 });
 
 test('verifyAll: a Retry-After too long, or an interrupt, stops the run; doneThrough is where to resume', async () => {

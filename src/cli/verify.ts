@@ -24,8 +24,11 @@ export interface VerifyOptions {
   progress: Output;
   /** How many targets there are, when known, for the progress line. */
   total?: number;
-  /** Checks of one webhook that Slack may rate-limit before it counts as unknown. */
-  maxAttempts?: number;
+  /**
+   * Pauses in a row, with nothing but 429s between them, after which the run stops (resumable): a rate limit says
+   * nothing about a webhook, so it never makes one unknown or dead.
+   */
+  maxPauses?: number;
   /** The longest Retry-After waited out; a longer one stops the run (it can be resumed later). */
   maxWaitMs?: number;
   /** Waits, and the clock it waits by (a timer and Date.now; tests pass their own). */
@@ -54,7 +57,7 @@ export interface VerifyRun {
   stopped: string | undefined;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_PAUSES = 10;
 export const DEFAULT_MAX_WAIT_MS = 5 * 60 * 1000;
 /** Without a usable Retry-After, the wait doubles from one second with each 429 of a webhook. */
 const FALLBACK_WAIT_MS = 1000;
@@ -82,7 +85,7 @@ export async function verifyAll(
   options: VerifyOptions,
 ): Promise<VerifyRun> {
   const summary: VerifySummary = { checked: 0, live: 0, dead: 0, unknown: 0 };
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxPauses = options.maxPauses ?? DEFAULT_MAX_PAUSES;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const wait =
     options.wait ?? ((ms: number) => sleep(ms, undefined, { signal: options.signal }).catch(() => undefined)); // ends early on abort
@@ -93,6 +96,8 @@ export async function verifyAll(
   let stopped: string | undefined;
   /** Until when every worker holds off (Slack's rate limit is not per webhook). */
   let pausedUntil = 0;
+  /** Pauses begun since the last answer that was not a 429. */
+  let pauses = 0;
 
   // Targets come in id order, but finish in any order: the resume point is just below the oldest one in flight.
   const inFlight = new Set<number>();
@@ -121,7 +126,7 @@ export async function verifyAll(
 
   /** One webhook, waiting out 429s; undefined when the run stops meanwhile. */
   const checkTarget = async (target: VerifyTarget): Promise<WebhookCheck | undefined> => {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       while (pausedUntil > now()) {
         if (stopped !== undefined) return undefined;
         showProgress(true);
@@ -129,14 +134,23 @@ export async function verifyAll(
       }
       if (stopped !== undefined) return undefined;
       const result = await checkOnce(target.webhookUrl);
-      if (result.outcome !== 'limited') return result;
+      if (result.outcome !== 'limited') {
+        pauses = 0;
+        return result;
+      }
       rateLimited += 1;
-      if (attempt >= maxAttempts)
-        return { outcome: 'unknown', detail: `HTTP 429, still rate-limited after ${attempt} tries` };
-      const ms = result.retryAfterMs ?? FALLBACK_WAIT_MS * 2 ** (attempt - 1);
+      const ms = result.retryAfterMs ?? FALLBACK_WAIT_MS * 2 ** Math.min(pauses, 6);
       if (ms > maxWaitMs) {
         stopped ??= `Slack asked to wait ${Math.ceil(ms / 1000)} s (Retry-After), longer than ${Math.round(maxWaitMs / 1000)} s`;
         return undefined;
+      }
+      // The checks under way when a pause begins answer 429 too: they join that pause rather than begin another.
+      if (pausedUntil <= now()) {
+        pauses += 1;
+        if (pauses > maxPauses) {
+          stopped ??= `Slack kept answering 429 through ${maxPauses} pauses`;
+          return undefined;
+        }
       }
       pausedUntil = Math.max(pausedUntil, now() + ms);
     }

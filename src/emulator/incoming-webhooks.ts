@@ -46,7 +46,7 @@ interface StoredWebhook extends Omit<WebhookInfo, 'active' | 'error'> {
 }
 
 // Caps keep a public demo from growing memory without bound.
-const MAX_WEBHOOKS = 1000;
+export const MAX_WEBHOOKS = 1000;
 const MAX_MESSAGES = 200;
 
 /** Incoming webhooks (`/services/T…/B…/secret`) and the messages posted to them. */
@@ -58,6 +58,7 @@ export class IncomingWebhooks {
     private readonly now: () => number,
     /** Whether a channel is archived, which makes its webhooks answer 410 channel_is_archived. */
     private readonly isArchived: (teamId: string, channelId: string) => boolean,
+    private readonly maxWebhooks = MAX_WEBHOOKS,
   ) {}
 
   /** A new webhook posting to `channel`, its URL under `baseUrl`, alive while the install `installKey` is. */
@@ -78,7 +79,7 @@ export class IncomingWebhooks {
     };
     this.hooks.set(serviceId, stored);
     // Past the cap the oldest webhook is dropped and answers no_service, as if its user had removed it.
-    if (this.hooks.size > MAX_WEBHOOKS) this.hooks.delete(this.hooks.keys().next().value as string);
+    if (this.hooks.size > this.maxWebhooks) this.hooks.delete(this.hooks.keys().next().value as string);
     return this.publicWebhook(stored);
   }
 

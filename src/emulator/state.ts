@@ -71,6 +71,8 @@ export interface EmulatorOptions {
   publicUrl: string;
   /** Clock in milliseconds, replaceable so tests can expire codes. */
   now?: () => number;
+  /** How many webhooks are kept before the oldest is dropped (1000: a public demo's memory stays bounded). */
+  maxWebhooks?: number;
 }
 
 /**
@@ -105,7 +107,11 @@ export class SlackEmulator {
     this.apps = new Apps(options.apps);
     this.codes = new AuthorizationCodes(this.now);
     this.bots = new BotTokens(this.now);
-    this.hooks = new IncomingWebhooks(this.now, (teamId, channelId) => this.teams.isArchived(teamId, channelId));
+    this.hooks = new IncomingWebhooks(
+      this.now,
+      (teamId, channelId) => this.teams.isArchived(teamId, channelId),
+      options.maxWebhooks,
+    );
     this.log = new ActivityLog(this.now);
   }
 
