@@ -38,7 +38,7 @@ test('the database file holds no webhook URL and no bot token in the clear', asy
     webhook_url: string;
     key_id: string;
   };
-  assert.match(row.webhook_url, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'nonce.ciphertext.tag');
+  assert.match(row.webhook_url, /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/, 'v1.nonce.ciphertext.tag');
   assert.equal(row.key_id.length, 16);
 });
 

@@ -96,7 +96,7 @@ test('OAuth states are signed, expire after 10 minutes, and work once, also afte
   const box = SecretBox.random();
   const store = await SqliteStore.open(path, box);
   const state = await store.oauthStates.generateStateParam({ scopes: [] }, new Date());
-  assert.match(state, /^[A-Za-z0-9_-]{51}$/);
+  assert.match(state, /^v1[A-Za-z0-9_-]{51}$/);
   const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), tampered), { reason: 'unknown' });
   await assert.rejects(store.oauthStates.verifyStateParam(new Date(), 'not-a-state'), { reason: 'unknown' });

@@ -1,6 +1,12 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
+/**
+ * The format of a sealed value, written in front of it (ASVS 11.2.2): `v1.` is AES-256-GCM, 96-bit random nonce,
+ * 128-bit tag, associated data naming the column. Values sealed before versions existed have no prefix and are the
+ * same algorithm: they still open. A later algorithm gets `v2.`, and this build refuses what it does not know.
+ */
+export const SEALED_VERSION = 'v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -53,19 +59,30 @@ export class SecretBox {
     return this.#keys.has(keyId);
   }
 
-  /** `nonce.ciphertext.tag`, each base64url, under the current key. */
+  /** `v1.nonce.ciphertext.tag`, each part base64url, under the current key. */
   encrypt(plaintext: string, aad: string): string {
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.#current, nonce).setAAD(Buffer.from(aad));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [nonce, body, cipher.getAuthTag()].map((b) => b.toString('base64url')).join('.');
+    return [SEALED_VERSION, ...[nonce, body, cipher.getAuthTag()].map((b) => b.toString('base64url'))].join('.');
   }
 
   decrypt(sealed: string, keyId: string, aad: string): string {
     const key = this.#keys.get(keyId);
     if (key === undefined)
       throw new KeyError(`no configured key has id ${keyId}: add the old key to ENCRYPTION_KEYS_OLD`);
-    const [nonce, body, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+    const parts = sealed.split('.');
+    // Three parts: sealed before format versions existed (the same AES-256-GCM as v1).
+    const version = parts.length === 4 ? parts.shift() : undefined;
+    if (version !== undefined && version !== SEALED_VERSION) {
+      throw new KeyError(
+        /^v\d{1,3}$/.test(version)
+          ? `sealed in format ${version}, which this version of the server does not know: upgrade it`
+          : 'not a sealed value',
+      );
+    }
+    if (parts.length !== 3) throw new KeyError('not a sealed value');
+    const [nonce, body, tag] = parts.map((part) => Buffer.from(part, 'base64url'));
     if (nonce?.length !== NONCE_BYTES || body === undefined || tag?.length !== TAG_BYTES)
       throw new KeyError('not a sealed value');
     const decipher = createDecipheriv(ALGORITHM, key, nonce).setAAD(Buffer.from(aad)).setAuthTag(tag);

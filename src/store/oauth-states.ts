@@ -14,6 +14,13 @@ export class StateError extends Error {
 const NONCE_BYTES = 16;
 const TIME_BYTES = 6;
 const MAC_BYTES = 16;
+/**
+ * The state's format, in front of it and covered by its MAC (ASVS 11.2.2): `v1` is `nonce | issued-at | HMAC`
+ * with HMAC-SHA256 cut to 128 bits. States issued before versions existed (no prefix, HMAC over the body alone)
+ * are still accepted for the 10 minutes they live, so a deploy does not break installs in flight.
+ */
+export const STATE_VERSION = 'v1';
+const TOKEN_CHARS = Math.ceil(((NONCE_BYTES + TIME_BYTES + MAC_BYTES) * 4) / 3);
 
 // Nonces come from a pool of CSPRNG bytes refilled 4 KiB at a time: one call per 256 states instead of one each.
 const pool = Buffer.alloc(4096);
@@ -40,25 +47,30 @@ export class StateTokens {
     this.#key = signingKey;
   }
 
-  #mac(body: Buffer): Buffer {
-    return createHmac('sha256', this.#key).update(body).digest().subarray(0, MAC_BYTES);
+  #mac(version: string, body: Buffer): Buffer {
+    return createHmac('sha256', this.#key).update(version).update(body).digest().subarray(0, MAC_BYTES);
   }
 
-  /** A fresh state; its first characters are random, so they can name the flow's cookie. */
+  /** A fresh state: `v1` then base64url; the characters after the version are random, so they can name a cookie. */
   issue(now: Date): string {
     const body = Buffer.alloc(NONCE_BYTES + TIME_BYTES);
     fillNonce(body);
     body.writeUIntBE(now.getTime(), NONCE_BYTES, TIME_BYTES);
-    return Buffer.concat([body, this.#mac(body)]).toString('base64url');
+    return STATE_VERSION + Buffer.concat([body, this.#mac(STATE_VERSION, body)]).toString('base64url');
   }
 
   /** The nonce and expiry of a state this server signed and that has not expired; throws a StateError otherwise. */
   check(now: Date, state: string): StateClaim {
-    const raw = Buffer.from(state, 'base64url');
-    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== state)
+    // Unversioned: a state issued before versions existed, whose MAC covers the body alone.
+    const version = state.length === TOKEN_CHARS + STATE_VERSION.length ? state.slice(0, STATE_VERSION.length) : '';
+    if (version !== '' && version !== STATE_VERSION) throw new StateError('unknown');
+    const token = state.slice(version.length);
+    const raw = Buffer.from(token, 'base64url');
+    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== token)
       throw new StateError('unknown');
     const body = raw.subarray(0, NONCE_BYTES + TIME_BYTES);
-    if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(body))) throw new StateError('unknown');
+    if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(version, body)))
+      throw new StateError('unknown');
     const issuedAt = body.readUIntBE(NONCE_BYTES, TIME_BYTES);
     const t = now.getTime();
     if (issuedAt > t + 60_000 || t - issuedAt > STATE_TTL_MS) throw new StateError('expired');
