@@ -20,7 +20,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY views ./views
 COPY migrations ./migrations
-RUN mkdir -p /data && chown node:node /data
+# The database and, without ENCRYPTION_KEY, the key file live here: only the node user may enter (ASVS 14.2).
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

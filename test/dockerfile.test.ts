@@ -32,3 +32,14 @@ test('the container starts with the same command as npm start', () => {
   assert.ok(cmd);
   assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), pkg.scripts.start);
 });
+
+test('the runtime stage creates /data owned by node with mode 700, and runs as node', () => {
+  const runtime = stages.at(-1)!;
+  const mkdir = /^RUN mkdir -p \/data\b(.*)$/m.exec(runtime);
+  assert.ok(mkdir, 'the runtime stage creates /data');
+  assert.match(mkdir[1]!, /&& chown node:node \/data\b/);
+  assert.match(mkdir[1]!, /&& chmod 700 \/data\b/);
+  assert.match(runtime, /^USER node$/m);
+  // VOLUME comes after: Docker copies the folder's owner and mode into a new named volume.
+  assert.ok(runtime.indexOf('VOLUME') > runtime.indexOf('chmod 700 /data'));
+});

@@ -91,6 +91,7 @@ test('every page carries a strict CSP, no-referrer and nosniff; pages with secre
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /object-src 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
