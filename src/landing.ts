@@ -1,20 +1,24 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Installation } from '@slack/oauth';
 import type { FastifyReply } from 'fastify';
+import { cookieName, cookieOptions } from './cookies.js';
 import type { InstallationRecord } from './store/types.js';
 import { LANDING_SESSION_TTL_MS } from './store/landing-sessions.js';
 
 /** The landing page's session cookie: sent back only to the test-message route, and only from our own pages. */
 export const LANDING_COOKIE = 'slack_landing';
 
+/** Its name: `__Host-slack_landing` over https (src/cookies.ts). */
+export function landingCookieName(publicUrl: string): string {
+  return cookieName(LANDING_COOKIE, publicUrl);
+}
+
 export function landingCookieOptions(publicUrl: string): CookieSerializeOptions {
-  return {
+  return cookieOptions(publicUrl, {
     path: '/slack/test-message',
-    httpOnly: true,
     sameSite: 'strict',
-    secure: publicUrl.startsWith('https:'),
     maxAge: LANDING_SESSION_TTL_MS / 1000,
-  };
+  });
 }
 
 export interface LandingExtras {

@@ -34,7 +34,7 @@ export default async function installRoute(app: FastifyInstance, opts: { config:
     app.metrics.installsStarted.inc();
     // The state is base64url, so the cookie needs no encoding: its attributes are written out once.
     return reply
-      .header('set-cookie', `${stateCookieName(state)}=${state}${cookieAttributes}`)
+      .header('set-cookie', `${stateCookieName(state, config.publicUrl)}=${state}${cookieAttributes}`)
       .header('cache-control', 'no-store')
       .redirect(url, 302);
   });

@@ -7,11 +7,13 @@ import type { Pkce } from '../slack/pkce.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError } from '../store/oauth-states.js';
 import type { StateClaim, StateFailure } from '../store/types.js';
-import { LANDING_COOKIE, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
+import { landingCookieName, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 import { GUESSABLE } from '../plugins/guess-limit.js';
 
 const QUERY_FIELDS = ['code', 'state', 'error', 'error_description'] as const;
+/** What Slack's `error` values look like (`access_denied`, `invalid_team_for_non_distributed_app`). */
+const SLACK_ERROR_CODE = /^[a-z0-9_]{1,64}$/;
 
 // What Slack's own error codes mean for the person who just clicked Allow.
 const SLACK_ERRORS: Record<string, string> = {
@@ -103,14 +105,20 @@ export default async function oauthRedirectRoute(
       'access_denied',
       issued,
     );
-  const slackRedirectError = (reply: FastifyReply, error: string, issued: boolean) =>
-    fail(
+  // Anyone can send a browser here with `?error=` of their own words; only what looks like one of Slack's error
+  // codes is shown, and the rest goes to the log alone, cut short.
+  const slackRedirectError = (reply: FastifyReply, error: string, issued: boolean) => {
+    const said = SLACK_ERROR_CODE.test(error) ? `Slack reported “${error}”.` : 'Slack reported an error.';
+    const answer = fail(
       reply,
       400,
-      { title: 'Slack did not complete the install', message: `Slack reported “${error}”. No webhook was created.` },
+      { title: 'Slack did not complete the install', message: `${said} No webhook was created.` },
       'slack_redirect_error',
       issued,
     );
+    reply.request.outcome = { ...reply.request.outcome, slackError: error.slice(0, 100) };
+    return answer;
+  };
 
   // The install URL is a secret: a page that could be reached without it says how to start again instead.
   function fail(reply: FastifyReply, status: number, page: ErrorPage, reason: string, bound: boolean) {
@@ -125,7 +133,7 @@ export default async function oauthRedirectRoute(
 
   app.get('/slack/oauth_redirect', { config: GUESSABLE }, async (request, reply) => {
     const { code, state, error } = stringFields(request.query, QUERY_FIELDS, 2048);
-    const cookieName = state === undefined ? undefined : stateCookieName(state);
+    const cookieName = state === undefined ? undefined : stateCookieName(state, config.publicUrl);
     const cookie = cookieName === undefined ? undefined : cookieValue(request, cookieName);
     if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
     const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
@@ -220,7 +228,7 @@ export default async function oauthRedirectRoute(
         teamId: installation.team?.id,
         channelId: installation.incomingWebhook?.channelId,
       };
-      reply.setCookie(LANDING_COOKIE, recorded.session, landingCookieOptions(config.publicUrl));
+      reply.setCookie(landingCookieName(config.publicUrl), recorded.session, landingCookieOptions(config.publicUrl));
       return await renderLanding(reply, landingFields(installation), { installUrl, csrf: recorded.csrf });
     } finally {
       app.store.oauthStates.release(claim); // a no-op once spent or recorded

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { cookieValue, stringFields } from '../input.js';
-import { LANDING_COOKIE, recordFields, renderLanding } from '../landing.js';
+import { landingCookieName, recordFields, renderLanding } from '../landing.js';
 import { sendTestMessage } from '../slack/webhooks.js';
 import type { SessionRefusal } from '../store/types.js';
 
@@ -20,8 +20,9 @@ const REFUSALS: Record<SessionRefusal, string> = {
 export default async function testMessageRoute(app: FastifyInstance, opts: { config: Config; installUrl: string }) {
   await app.register(formbody, { bodyLimit: 4096 });
 
+  const landingCookie = landingCookieName(opts.config.publicUrl);
   app.post('/slack/test-message', async (request, reply) => {
-    const session = cookieValue(request, LANDING_COOKIE);
+    const session = cookieValue(request, landingCookie);
     const { csrf } = stringFields(request.body, ['csrf'], 100);
     const used =
       session === undefined || csrf === undefined

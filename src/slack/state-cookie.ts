@@ -1,4 +1,5 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import { cookieName, cookieOptions } from '../cookies.js';
 import { STATE_TTL_MS } from '../store/oauth-states.js';
 
 /**
@@ -6,17 +7,15 @@ import { STATE_TTL_MS } from '../store/oauth-states.js';
  * break each other, which never sets SameSite, always sets Secure (so plain-http demos fail), and whose
  * parser splits on `=`. One cookie per flow, named after its state, binds that state to this browser.
  */
-export function stateCookieName(state: string): string {
+export function stateCookieName(state: string, publicUrl = 'http:'): string {
   // A state starts with its random nonce, so its first characters tell flows apart.
-  return `slack_state_${state.slice(0, 16).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  return cookieName(`slack_state_${state.slice(0, 16).replace(/[^A-Za-z0-9_-]/g, '_')}`, publicUrl);
 }
 
 export function stateCookieOptions(publicUrl: string): CookieSerializeOptions {
-  return {
-    path: '/slack/oauth_redirect',
-    httpOnly: true,
+  return cookieOptions(publicUrl, {
+    path: '/slack/oauth_redirect', // over http; over https the name says whose it is (src/cookies.ts)
     sameSite: 'lax', // sent on the top-level redirect back from Slack, not on cross-site subrequests
-    secure: publicUrl.startsWith('https:'),
     maxAge: STATE_TTL_MS / 1000,
-  };
+  });
 }
