@@ -173,6 +173,7 @@ const TARGETS: Target[] = [
       LOG_LEVEL: 'info',
       SLACK_AUTHORIZE_URL: `${ctx.emulatorUrl}/oauth/v2/authorize`,
       SLACK_API_URL: `${ctx.emulatorUrl}/api/`,
+      SLACK_WEBHOOK_ORIGINS: ctx.emulatorUrl,
       ENCRYPTION_KEY,
       INSTALL_SECRET: BENCH_INSTALL_SECRET,
     }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyError, parseKey } from './crypto/secret-box.js';
 import { withSecretFiles } from './secret-files.js';
+import { SLACK_WEBHOOK_BASES } from './slack/webhook-url.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 // Configuration is read once, from the environment, and validated here; every message names its variable.
@@ -27,6 +28,11 @@ export interface Config {
     signingSecret: string | undefined;
     /** SLACK_PKCE: an S256 code_challenge at authorize and its code_verifier at oauth.v2.access (RFC 7636). */
     pkce: boolean;
+    /**
+     * Where webhook URLs from Slack may point: Slack's hosts, the emulator in demo mode, and SLACK_WEBHOOK_ORIGINS.
+     * Each is an origin with an optional path; a URL must continue with `/services/` (src/slack/webhook-url.ts).
+     */
+    webhookBases: string[];
   };
   /** Whether GET /metrics serves Prometheus metrics. */
   metricsEnabled: boolean;
@@ -222,6 +228,17 @@ export function loadConfig(environment: Env = process.env): Config {
     requireHttps('SLACK_API_URL', apiUrl);
   }
 
+  const webhookBases: string[] = [...SLACK_WEBHOOK_BASES];
+  if (demo) webhookBases.push(`${publicUrl}/_emulator`);
+  for (const entry of (trimmed(env, 'SLACK_WEBHOOK_ORIGINS') ?? '').split(',')) {
+    if (entry.trim() === '') continue;
+    const url = httpUrl('SLACK_WEBHOOK_ORIGINS', entry.trim());
+    if (url.username !== '' || url.password !== '') {
+      throw new ConfigError('SLACK_WEBHOOK_ORIGINS must not contain a user name or password');
+    }
+    webhookBases.push(withoutTrailingSlash(url));
+  }
+
   const timeoutMs = positiveInt(env, 'SLACK_TIMEOUT_MS', 10_000);
   const signingSecret = trimmed(env, 'SLACK_SIGNING_SECRET');
   if (signingSecret !== undefined && !/^[\x21-\x7e]{8,}$/.test(signingSecret)) {
@@ -301,6 +318,7 @@ export function loadConfig(environment: Env = process.env): Config {
       // In demo mode the emulator signs its events with a secret shared only with this process.
       signingSecret: signingSecret ?? (demo ? randomBytes(24).toString('hex') : undefined),
       pkce,
+      webhookBases,
     },
     metricsEnabled: metricsText === 'true',
     metrics,

@@ -2,6 +2,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Installation } from '@slack/oauth';
 import type { FastifyReply } from 'fastify';
 import { cookieName, cookieOptions } from './cookies.js';
+import { shellQuoted, tomlQuoted } from './slack/webhook-url.js';
 import type { InstallationRecord } from './store/types.js';
 import { LANDING_SESSION_TTL_MS } from './store/landing-sessions.js';
 
@@ -58,5 +59,7 @@ export function landingFields(i: Installation): LandingFields {
 
 /** Renders the landing page for one installation: where it posts, the URL, and how to use it. */
 export function renderLanding(reply: FastifyReply, fields: LandingFields, extras: LandingExtras, status = 200) {
-  return reply.page('landing', { ...fields, ...extras }, status);
+  // The snippets quote the URL for their language, though only URL-safe characters get this far (webhook-url.ts).
+  const quoted = { shellUrl: shellQuoted(fields.webhookUrl), tomlUrl: tomlQuoted(fields.webhookUrl) };
+  return reply.page('landing', { ...fields, ...extras, ...quoted }, status);
 }

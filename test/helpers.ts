@@ -56,6 +56,7 @@ export function emulatorEnv(emu: RunningEmulator): Record<string, string> {
     SLACK_SIGNING_SECRET: TEST_APP.signingSecret,
     SLACK_AUTHORIZE_URL: `${emu.url}/oauth/v2/authorize`,
     SLACK_API_URL: `${emu.url}/api/`,
+    SLACK_WEBHOOK_ORIGINS: emu.url, // the emulator's webhooks are at ${emu.url}/services/…
   };
 }
 
@@ -89,6 +90,7 @@ export async function startApp(
     PORT: String(port),
     SLACK_AUTHORIZE_URL: `${emu.url}/oauth/v2/authorize`,
     SLACK_API_URL: `${emu.url}/api/`,
+    SLACK_WEBHOOK_ORIGINS: emu.url,
     DATABASE_PATH: join(tempDir(t), 'installations.db'),
     ...env,
   });

@@ -4,6 +4,7 @@ import { cookieValue, sameSecret, stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
 import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import type { Pkce } from '../slack/pkce.js';
+import { webhookUrlProblem } from '../slack/webhook-url.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StateError } from '../store/oauth-states.js';
 import type { StateClaim, StateFailure } from '../store/types.js';
@@ -25,6 +26,12 @@ const SLACK_ERRORS: Record<string, string> = {
   invalid_code_verifier:
     'the one-time code from Slack belongs to another install, not to the one started in this browser, so it was not used',
   pkce_not_allowed: 'this server uses PKCE (SLACK_PKCE=true) but the Slack app does not have PKCE switched on',
+};
+
+const UNEXPECTED_ANSWER: ErrorPage = {
+  title: 'Unexpected answer from Slack',
+  message:
+    'Slack’s answer carried a webhook URL this server does not accept, so nothing was stored. Please try again; if it happens again, tell the person who runs this server (its log says why).',
 };
 
 const STATE_PAGES: Record<StateFailure | 'missing' | 'other_browser', string> = {
@@ -208,6 +215,11 @@ export default async function oauthRedirectRoute(
       }
 
       const { installation } = result;
+      const badUrl = webhookUrlProblem(installation.incomingWebhook!.url, config.slack.webhookBases);
+      if (badUrl !== undefined) {
+        // Logged with the reason and without the URL (a credential if it is real, an attacker's words if not).
+        return await spent(claim, fail(reply, 502, UNEXPECTED_ANSWER, `malformed: webhook URL ${badUrl}`, true));
+      }
       let recorded;
       try {
         recorded = await app.store.recordInstall(installation, claim); // records the state's use too

@@ -56,7 +56,8 @@ export function toInstallation(
   const url = text(hook.url);
   const channelId = text(hook.channel_id);
   const channel = text(hook.channel);
-  if (!isHttpUrl(url) || channelId === undefined || channel === undefined) return undefined;
+  // The URL itself is checked by the callback against the accepted webhook origins (src/slack/webhook-url.ts).
+  if (url === undefined || channelId === undefined || channel === undefined) return undefined;
   const configurationUrl = text(hook.configuration_url);
 
   const authedUser = isRecord(body.authed_user) ? body.authed_user : {};
