@@ -1,10 +1,12 @@
 // `verify <id> | --all`: the command line around verifyAll (verify.ts): which installations, how many at once,
 // where to resume, and what an interrupted run says.
+import { refreshIfExpiring, type RefreshClient } from '../slack/token-refresh.js';
 import { checkWebhook } from '../slack/webhooks.js';
 import type { Store } from '../store/index.js';
 import { atMost, parse, parseId, parseIntIn, UsageError } from './args.js';
 import { noSuch, withExistingStore, type Command } from './context.js';
 import { printable, statusOf } from './format.js';
+import type { Output } from './stream.js';
 import { summaryLine, verifyAll, type VerifyTarget } from './verify.js';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -19,6 +21,27 @@ async function* activeAfter(store: Store, after: number): AsyncGenerator<VerifyT
     for (const r of page) yield { id: r.id, webhookUrl: r.webhookUrl };
     if (page.length < PAGE) return;
     cursor = page.at(-1)!.id;
+  }
+}
+
+/**
+ * The targets, each one's rotating bot token refreshed first when it expires within 2 hours (as the server does
+ * before a test message); an install whose refresh token Slack refuses is revoked and not checked.
+ */
+async function* withFreshTokens(
+  store: Store,
+  targets: AsyncIterable<VerifyTarget> | VerifyTarget[],
+  client: RefreshClient,
+  err: Output,
+): AsyncGenerator<VerifyTarget> {
+  for await (const target of targets) {
+    const outcome = await refreshIfExpiring(store.installations, target.id, client);
+    if (outcome === 'revoked') {
+      err.write(`#${target.id}: Slack refused its refresh token (invalid_refresh_token): revoked, not checked\n`);
+      continue;
+    }
+    if (typeof outcome === 'object') err.write(`#${target.id}: bot token refresh failed (${outcome.failed})\n`);
+    yield target;
   }
 }
 
@@ -73,7 +96,7 @@ export const verifyCommand: Command = {
       const onSigint = (): void => interrupt.abort();
       process.once('SIGINT', onSigint);
       try {
-        const run = await verifyAll(targets, {
+        const run = await verifyAll(withFreshTokens(store, targets, config.slack, ctx.err), {
           check: (url) => checkWebhook(url, config.slack.timeoutMs),
           revoke: (target, reason) => store.installations.revoke(target, reason),
           concurrency,

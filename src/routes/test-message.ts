@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { cookieValue, stringFields } from '../input.js';
 import { landingCookieName, recordFields, renderLanding } from '../landing.js';
+import { refreshIfExpiring } from '../slack/token-refresh.js';
 import { sendTestMessage } from '../slack/webhooks.js';
 import type { SessionRefusal } from '../store/types.js';
 
@@ -41,12 +42,30 @@ export default async function testMessageRoute(app: FastifyInstance, opts: { con
       );
     }
 
+    // A rotating app's bot token is renewed before the install is used, so it never lapses unnoticed.
+    const tokenRefresh = await refreshIfExpiring(app.store.installations, record.id, opts.config.slack);
+    if (tokenRefresh === 'revoked') {
+      request.outcome = { event: 'test message refused', installationId: record.id, reason: 'invalid_refresh_token' };
+      return reply.page(
+        'error',
+        {
+          title: 'No test message was sent',
+          message:
+            'Slack no longer accepts this installation’s refresh token (invalid_refresh_token), so it has been marked removed. Install again for a working webhook.',
+        },
+        410,
+      );
+    }
+    if (typeof tokenRefresh === 'object')
+      request.log.warn({ installationId: record.id, reason: tokenRefresh.failed }, 'bot token refresh failed');
+
     const result = await sendTestMessage(record.webhookUrl, record.channelName, opts.config.slack.timeoutMs);
     app.metrics.webhookChecks.inc({ outcome: result.ok ? 'live' : result.dead ? 'dead' : 'unknown' });
     if (!result.ok && result.dead) await app.store.installations.revoke(record.id, `webhook dead: ${result.reason}`);
     request.outcome = {
       event: 'test message',
       installationId: record.id,
+      tokenRefresh: typeof tokenRefresh === 'object' ? `failed: ${tokenRefresh.failed}` : tokenRefresh,
       ok: result.ok,
       reason: result.ok ? undefined : result.reason,
     };
