@@ -14,6 +14,7 @@ import { originForm } from './input.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
 import metricsListener from './plugins/metrics-listener.js';
+import retention from './plugins/retention.js';
 import pages from './plugins/pages.js';
 import guessLimit from './plugins/guess-limit.js';
 import security from './plugins/security.js';
@@ -152,6 +153,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(metrics, { enabled: config.metricsEnabled });
   await app.register(metricsListener, { config });
+  await app.register(retention, { config });
   await app.register(security, { config });
   // Cookies are parsed only by the two routes that read one (with app.parseCookie), not on every request.
   await app.register(cookie, { hook: false });

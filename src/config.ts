@@ -36,6 +36,8 @@ export interface Config {
   };
   /** Whether GET /metrics serves Prometheus metrics. */
   metricsEnabled: boolean;
+  /** REVOKED_RETENTION_DAYS: revoked installations older than this are deleted; undefined keeps them forever. */
+  revokedRetentionDays: number | undefined;
   /** How /metrics is kept from the public: a bearer token, a listener of its own, or both. */
   metrics: {
     /** METRICS_TOKEN: required as `Authorization: Bearer <token>` when set. */
@@ -295,6 +297,11 @@ export function loadConfig(environment: Env = process.env): Config {
 
   const metrics = metricsConfig(env, metricsText === 'true', port);
   const pkce = booleanFlag(env, 'SLACK_PKCE');
+  const retentionText = trimmed(env, 'REVOKED_RETENTION_DAYS');
+  const revokedRetentionDays =
+    retentionText === undefined || retentionText === 'forever'
+      ? undefined
+      : positiveInt(env, 'REVOKED_RETENTION_DAYS', 1);
 
   const logLevel = trimmed(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -322,6 +329,7 @@ export function loadConfig(environment: Env = process.env): Config {
     },
     metricsEnabled: metricsText === 'true',
     metrics,
+    revokedRetentionDays,
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
     rateLimit,

@@ -150,3 +150,9 @@ test('a server started from *_FILE secrets completes an install with them, and p
     if (name !== 'INSTALL_SECRET') assert.ok(!server.output().includes(value), `${name} is not in the output`);
   }
 });
+
+test('SLACK_PKCE is off by default and must be true or false', () => {
+  assert.equal(loadConfig(creds).slack.pkce, false);
+  assert.equal(loadConfig({ ...creds, SLACK_PKCE: 'true' }).slack.pkce, true);
+  refused({ ...creds, SLACK_PKCE: 'yes' }, /^SLACK_PKCE must be true or false/);
+});

@@ -158,7 +158,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'prune --revoked-before DATE',
     summary:
       'delete installations revoked before DATE (2026-01-31 is midnight UTC, or a date-time with a zone); ' +
-      `active ones are never deleted; ${PRUNE_BATCH} at a time, so the server's installs go on meanwhile`,
+      `active ones are never deleted; ${PRUNE_BATCH} at a time, so the server's installs go on meanwhile ` +
+      '(the server does this itself, at start-up and daily, with REVOKED_RETENTION_DAYS)',
     run: async (args, ctx) => {
       const { values } = parse({
         args,
