@@ -55,38 +55,69 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const event = isRecord(body.event) ? body.event : {};
     const type = text(event.type) ?? text(body.type) ?? 'unknown';
     app.metrics.eventsReceived.inc({ type: label(type) });
-    const where = eventContext(body);
-    // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
-    // after it are not its subject.
-    const eventTime =
-      typeof body.event_time === 'number' && Number.isFinite(body.event_time)
-        ? (Math.floor(body.event_time) + 1) * 1000
-        : Date.now();
-    const sentAt = new Date(Math.min(eventTime, Date.now()));
-
-    if (body.type === 'event_callback' && type === 'app_uninstalled') {
-      // A workspace's uninstall revokes that workspace's installs; an org-wide app's, the org-wide installs of the org.
-      const revoked = await app.store.installations.revokeWorkspace(where, 'app_uninstalled', sentAt);
-      request.outcome = {
-        event: type,
-        teamId: where.teamId,
-        enterpriseId: where.enterpriseId,
-        isEnterpriseInstall: where.isEnterpriseInstall,
-        revoked,
-      };
-    } else if (body.type === 'event_callback' && type === 'tokens_revoked') {
-      const tokens = isRecord(event.tokens) ? event.tokens : {};
-      // Users named for an org-wide install are matched on its org-wide rows only, a workspace's on that workspace.
-      const revoked = await app.store.installations.revokeByUsers(
-        where.isEnterpriseInstall ? { enterpriseId: where.enterpriseId } : { teamId: where.teamId },
-        { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) },
-        'tokens_revoked',
-        sentAt,
-      );
-      request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
-    } else {
+    if (body.type !== 'event_callback') {
       request.outcome = { event: label(type), handled: false };
+      return reply.status(200).send();
+    }
+    // Slack dates and names every delivery. Without a date an old uninstall, replayed within the signature's five
+    // minutes, would reach installs made since; without a name a replay could not be told from a new event.
+    const eventId = text(body.event_id);
+    const eventTime = body.event_time;
+    if (eventId === undefined || eventId.length > 128 || typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
+      request.outcome = { event: 'events: no event_id or event_time', type: label(type) };
+      return reply
+        .status(400)
+        .type('text/plain; charset=utf-8')
+        .send('An event_callback must carry an event_id and a numeric event_time.\n');
+    }
+    if (!(await app.store.seenEvents.firstSighting(eventId))) {
+      request.outcome = { event: label(type), eventId, duplicate: true };
+      return reply.status(200).send(); // a retry or a replay: answered, so Slack stops, and changes nothing
+    }
+    try {
+      await handleEvent(app, request, body, type, eventTime);
+    } catch (err) {
+      await app.store.seenEvents.forget(eventId); // not handled: Slack's retry must be
+      throw err;
     }
     return reply.status(200).send();
   });
+}
+
+/** `app_uninstalled` and `tokens_revoked` revoke what they name; other events are only counted. */
+async function handleEvent(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  body: Record<string, unknown>,
+  type: string,
+  eventTime: number,
+): Promise<void> {
+  const event = isRecord(body.event) ? body.event : {};
+  const where = eventContext(body);
+  // When Slack sent the event (a retry keeps the first time), to the end of that second: installs made
+  // after it are not its subject.
+  const sentAt = new Date(Math.min((Math.floor(eventTime) + 1) * 1000, Date.now()));
+  if (type === 'app_uninstalled') {
+    // A workspace's uninstall revokes that workspace's installs; an org-wide app's, the org-wide installs of the org.
+    const revoked = await app.store.installations.revokeWorkspace(where, 'app_uninstalled', sentAt);
+    request.outcome = {
+      event: type,
+      teamId: where.teamId,
+      enterpriseId: where.enterpriseId,
+      isEnterpriseInstall: where.isEnterpriseInstall,
+      revoked,
+    };
+  } else if (type === 'tokens_revoked') {
+    const tokens = isRecord(event.tokens) ? event.tokens : {};
+    // Users named for an org-wide install are matched on its org-wide rows only, a workspace's on that workspace.
+    const revoked = await app.store.installations.revokeByUsers(
+      where.isEnterpriseInstall ? { enterpriseId: where.enterpriseId } : { teamId: where.teamId },
+      { botUserIds: strings(tokens.bot), installerUserIds: strings(tokens.oauth) },
+      'tokens_revoked',
+      sentAt,
+    );
+    request.outcome = { event: type, teamId: where.teamId, enterpriseId: where.enterpriseId, revoked };
+  } else {
+    request.outcome = { event: label(type), handled: false };
+  }
 }

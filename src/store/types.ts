@@ -155,6 +155,14 @@ export interface Settings {
   installSecret(): Promise<string>;
 }
 
+/** Events API deliveries already handled, by Slack's `event_id`, for an hour (SEEN_EVENT_TTL_MS). */
+export interface SeenEvents {
+  /** Records `eventId` as handled; false when it already was within the hour (a retry or a replay). */
+  firstSighting(eventId: string, now?: number): Promise<boolean>;
+  /** Undoes `firstSighting` when handling failed, so Slack's retry is handled. */
+  forget(eventId: string): Promise<void>;
+}
+
 export interface RecordedInstall {
   id: number;
   /** The landing page's session: a cookie value and the page's CSRF token. */
@@ -169,6 +177,7 @@ export interface Store {
   readonly oauthStates: OAuthStates;
   readonly landingSessions: LandingSessions;
   readonly settings: Settings;
+  readonly seenEvents: SeenEvents;
   /**
    * Stores a completed install, its landing session and the use of its OAuth state durably before resolving, so
    * the webhook a user is about to be shown survives a crash. Rejects with a StateError('used') when the state was

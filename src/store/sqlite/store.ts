@@ -7,6 +7,7 @@ import { openDatabase, type Db } from './database.js';
 import { SqliteInstallations } from './installations.js';
 import { SqliteLandingSessions } from './landing-sessions.js';
 import { SqliteOAuthStates } from './oauth-states.js';
+import { SqliteSeenEvents } from './seen-events.js';
 import { SqliteSettings } from './settings.js';
 
 interface PendingInstall {
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly oauthStates: SqliteOAuthStates;
   readonly settings: SqliteSettings;
   readonly landingSessions: SqliteLandingSessions;
+  readonly seenEvents: SqliteSeenEvents;
   readonly shippedVersion = shippedMigrations('sqlite').length;
   readonly #ping;
   readonly #syncFull;
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
     this.oauthStates = new SqliteOAuthStates(db, box.deriveKey('oauth state'));
     this.settings = new SqliteSettings(db);
     this.landingSessions = new SqliteLandingSessions(db);
+    this.seenEvents = new SqliteSeenEvents(db);
     this.#ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
     this.#syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.#syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
