@@ -121,3 +121,22 @@ test('the emulator’s own org-wide uninstall reaches the server and revokes the
   );
   assert.deepEqual(await active(), [grid.id, acme.id].sort());
 });
+
+test('the emulator’s home page offers the org-wide uninstall on the org’s workspace, and it reaches the server', async (t) => {
+  const { running, grid, acme, active } = await installThree(t);
+  const home = await (await fetch(`${running.emu.url}/`)).text();
+  const form = new RegExp(
+    `<form method="post" action="([^"]+/workspaces/${ORG}/uninstall)" class="action">\\s*<input type="hidden" name="app_id" value="${TEST_APP.appId}">\\s*<button type="submit" data-uninstall="${ORG}"[^>]*>Uninstall [^<]+ from the whole Initech organization`,
+  ).exec(home);
+  assert.ok(form, 'an Uninstall button for the org-wide install');
+  const res = await fetch(new URL(form[1]!, running.emu.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ app_id: TEST_APP.appId }),
+    redirect: 'manual',
+  });
+  assert.equal(res.status, 303);
+  assert.deepEqual(await active(), [grid.id, acme.id].sort());
+  const after = await (await fetch(`${running.emu.url}/`)).text();
+  assert.ok(!after.includes(`data-uninstall="${ORG}"`), 'no button once uninstalled');
+});

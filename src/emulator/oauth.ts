@@ -206,6 +206,13 @@ export class BotTokens {
       .map((bot) => bot.appId);
   }
 
+  /** The app ids installed org-wide in an org: a bot or installer token still alive. */
+  orgInstalledAppIds(enterpriseId: string): string[] {
+    return [...this.bots.values()]
+      .filter((bot) => bot.orgWide && bot.enterpriseId === enterpriseId && holdsToken(bot))
+      .map((bot) => bot.appId);
+  }
+
   /** The installation of an app in a workspace, or org-wide in an org, while it still holds a token. */
   installation(ownerId: string, appId: string): StoredBot | undefined {
     const bot = this.bots.get(installKey(ownerId, appId));

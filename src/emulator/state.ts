@@ -215,6 +215,11 @@ export class SlackEmulator {
     return this.bots.installedAppIds(teamId).flatMap((appId) => this.apps.byId(appId) ?? []);
   }
 
+  /** Apps installed org-wide in an org, for the Uninstall buttons of its workspaces on the home page. */
+  orgInstalledApps(enterpriseId: string): ConfiguredApp[] {
+    return this.bots.orgInstalledAppIds(enterpriseId).flatMap((appId) => this.apps.byId(appId) ?? []);
+  }
+
   /** Looks a webhook up by its URL parts: Slack's error code when there is no such webhook, else its info (dead or not). */
   findWebhook(teamId: string, serviceId: string, secret: string): WebhookInfo | 'no_team' | 'no_service' {
     if (!this.teams.has(teamId)) return 'no_team';

@@ -19,6 +19,16 @@ export default async function homeRoutes(app: FastifyInstance, opts: { emulator:
       name: ws.name,
       uninstallAction: `${app.prefix}/workspaces/${encodeURIComponent(ws.id)}/uninstall`,
       apps: emulator.installedApps(ws.id).map((installed) => ({ appId: installed.appId, name: installed.name })),
+      // An org-wide install is removed from the whole org, as an org admin does in Slack's admin pages.
+      org: ws.enterpriseId === undefined ? undefined : emulator.enterprise(ws.enterpriseId),
+      orgApps:
+        ws.enterpriseId === undefined
+          ? []
+          : emulator.orgInstalledApps(ws.enterpriseId).map((installed) => ({
+              appId: installed.appId,
+              name: installed.name,
+              uninstallAction: `${app.prefix}/workspaces/${encodeURIComponent(ws.enterpriseId!)}/uninstall`,
+            })),
       channels: ws.channels.map((channel) => ({
         id: channel.id,
         name: channel.name,
