@@ -4,12 +4,13 @@ import { test } from 'node:test';
 
 // No Docker engine runs here, so the Dockerfile is checked for what can be checked without one.
 const dockerfile = readFileSync('Dockerfile', 'utf8');
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
 const stages = dockerfile.split(/^FROM /m).slice(1);
 
-test('the Dockerfile is multi-stage on node:20-slim', () => {
+test('the Dockerfile is multi-stage on node:24-slim, the current LTS, inside the engines range', () => {
   assert.ok(stages.length >= 2);
-  for (const stage of stages) assert.match(stage, /^node:20-slim\b/);
+  for (const stage of stages) assert.match(stage, /^node:24-slim\b/);
+  assert.match(pkg.engines.node, /(^|\|\|)\s*\^24\b/);
 });
 
 test('the runtime stage runs as a non-root user, keeps data in a volume, and checks /healthz', () => {
