@@ -4,7 +4,10 @@ import { test } from 'node:test';
 
 // No Docker engine runs here, so the Dockerfile is checked for what can be checked without one.
 const dockerfile = readFileSync('Dockerfile', 'utf8');
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
 const stages = dockerfile.split(/^FROM /m).slice(1);
 
 test('the Dockerfile is multi-stage on node:24-slim, the current LTS, inside the engines range', () => {
