@@ -16,8 +16,10 @@ export function verifySlackRequest(
   rawBody: Buffer,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): boolean {
-  const { timestamp, signature } = headers;
-  if (timestamp === undefined || signature === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
+  // Decimal seconds and nothing else: Number() would also read ' 1531420618', '+1531420618' or '0x5b479fca'.
+  const timestamp = headers.timestamp?.match(/^\d{1,12}$/)?.[0];
+  const { signature } = headers;
+  if (timestamp === undefined || signature === undefined) return false;
   if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
   return sameSecret(signature, slackSignature(signingSecret, timestamp, rawBody));
 }
