@@ -17,13 +17,13 @@ export class KeyError extends Error {
 /** A 32-byte key written as base64 (standard or URL-safe) or as 64 hex digits; `name` is the variable it came from. */
 export function parseKey(name: string, text: string): Buffer {
   const value = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(value) && !/^[A-Za-z0-9+/_-]{43}=?$/.test(value))) {
-    throw new KeyError(
-      `${name} must be 32 bytes written as base64 or 64 hex digits (e.g. from \`openssl rand -base64 32\`)`,
-    );
-  }
-  return key;
+  // Both spellings are exactly 32 bytes; anything else (a stray character, a cut key) is refused, not decoded
+  // as far as it goes, since Node's decoders skip what they cannot read.
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return Buffer.from(value, 'base64');
+  throw new KeyError(
+    `${name} must be 32 bytes written as base64 or 64 hex digits (e.g. from \`openssl rand -base64 32\`)`,
+  );
 }
 
 /** A key's public name, stored beside each ciphertext so the right key is found after a rotation. */
@@ -63,7 +63,7 @@ export class SecretBox {
   encrypt(plaintext: string, aad: string): string {
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.#current, nonce).setAAD(Buffer.from(aad));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return [SEALED_VERSION, ...[nonce, body, cipher.getAuthTag()].map((b) => b.toString('base64url'))].join('.');
   }
 
@@ -82,9 +82,8 @@ export class SecretBox {
       );
     }
     if (parts.length !== 3) throw new KeyError('not a sealed value');
-    const [nonce, body, tag] = parts.map((part) => Buffer.from(part, 'base64url'));
-    if (nonce?.length !== NONCE_BYTES || body === undefined || tag?.length !== TAG_BYTES)
-      throw new KeyError('not a sealed value');
+    const [nonce, body, tag] = parts.map((part) => Buffer.from(part, 'base64url')) as [Buffer, Buffer, Buffer];
+    if (nonce.length !== NONCE_BYTES || tag.length !== TAG_BYTES) throw new KeyError('not a sealed value');
     const decipher = createDecipheriv(ALGORITHM, key, nonce).setAAD(Buffer.from(aad)).setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   }
