@@ -18,7 +18,7 @@ export const equivalent = [
     reason: 'refilling one nonce early leaves the last 16 pool bytes unused; the nonces are as random',
   },
   {
-    file: 'src/store/oauth-states.ts',
+    file: 'src/store/sqlite/oauth-states.ts',
     mutator: 'BlockStatement',
     original: '{\n      this.release(claim);\n    }',
     replacement: '{}',
@@ -44,5 +44,13 @@ export const equivalent = [
     original: "typeof b === 'string'",
     replacement: 'true',
     reason: 'Buffer.from(buffer) is a copy of the same bytes: only the cost differs',
+  },
+  {
+    file: 'src/input.ts',
+    mutator: 'ConditionalExpression',
+    original: "url.startsWith('/')",
+    replacement: 'false',
+    reason:
+      'a path has no scheme, so the absolute-form pattern leaves it unchanged too: the early return saves the match',
   },
 ];

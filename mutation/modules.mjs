@@ -6,7 +6,7 @@ export const modules = {
     tests: ['signature', 'events'],
   },
   'oauth-states': {
-    mutate: ['src/store/oauth-states.ts'],
+    mutate: ['src/store/oauth-states.ts', 'src/store/sqlite/oauth-states.ts'],
     tests: ['oauth-states', 'oauth-concurrent-callbacks', 'store'],
   },
   crypto: {

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
-import { BadInput, cookieValue, isRecord, isSlackCode, sameSecret, stringFields, text } from '../src/input.js';
+import {
+  BadInput,
+  cookieValue,
+  isRecord,
+  isSlackCode,
+  originForm,
+  sameSecret,
+  stringFields,
+  text,
+} from '../src/input.js';
 
 test('query and form fields: the named ones, each given once as text of at most the length allowed', () => {
   const names = ['code', 'state'] as const;
@@ -93,4 +102,26 @@ test('a cookie is read by name from the request’s Cookie header, when there is
   assert.equal(await read('flow=abc'), 'abc');
   assert.equal(await read('a=1; flow=xyz; b=2'), 'xyz');
   assert.equal(await read('flow=a%20b'), 'a b');
+});
+
+test('a request target in absolute form is routed as the path it names; other targets are left as they are', () => {
+  const cases: Array<[string, string]> = [
+    ['/slack/install/x', '/slack/install/x'],
+    ['/', '/'],
+    ['http://h:1/p?q=1', '/p?q=1'],
+    ['http://h', '/'],
+    ['http://h/', '/'],
+    ['http://h?q=1', '/?q=1'],
+    ['https://user:pass@evil.example/slack/install/x', '/slack/install/x'],
+    ['HTTP://H/P', '/P'],
+    ['git+ssh://h/p', '/p'],
+    ['a.b-c://h/p', '/p'],
+    ['*', '*'],
+    ['h/p', 'h/p'],
+    ['http:/h/p', 'http:/h/p'],
+    ['1http://h/p', '1http://h/p'],
+    ['x http://h/p', 'x http://h/p'],
+    ['//evil.example/p', '//evil.example/p'],
+  ];
+  for (const [target, path] of cases) assert.equal(originForm(target), path, target);
 });

@@ -43,5 +43,5 @@ test('two callbacks of one state at once make one oauth.v2.access call: the seco
   assert.equal(landing.status, 200);
   webhookUrlFrom(await landing.text());
   assert.equal(calls, 1, 'Slack was asked once');
-  assert.equal(app.store.installations.count(), 1);
+  assert.equal(await app.store.installations.count(), 1);
 });

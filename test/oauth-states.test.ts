@@ -3,14 +3,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { Store } from '../src/store/index.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { tempDir } from './helpers.js';
 
 const MINUTE = 60_000;
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-function openStore(t: TestContext, box = SecretBox.random(), path = join(tempDir(t), 'db.sqlite')): Store {
-  const store = Store.open(path, box);
+type Store = SqliteStore;
+
+async function openStore(t: TestContext, box = SecretBox.random(), path = join(tempDir(t), 'db.sqlite')) {
+  const store = await SqliteStore.open(path, box);
   t.after(() => store.close());
   return store;
 }
@@ -28,7 +30,7 @@ async function use(store: Store, state: string, at: number): Promise<string> {
 }
 
 test('a state lasts ten minutes: accepted at 10:00 after issue, expired a millisecond later', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   assert.equal(await use(store, await issue(store, T), T), 'ok');
   assert.equal(await use(store, await issue(store, T), T + 10 * MINUTE - 1), 'ok');
   assert.equal(await use(store, await issue(store, T), T + 10 * MINUTE), 'ok');
@@ -44,7 +46,7 @@ test('a state lasts ten minutes: accepted at 10:00 after issue, expired a millis
 });
 
 test('a state issued in the future is refused, beyond one minute of clock difference between servers', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   assert.equal(await use(store, await issue(store, T), T - MINUTE), 'ok');
   assert.equal(await use(store, await issue(store, T), T - MINUTE - 1), 'expired');
   assert.equal(await use(store, await issue(store, T), T - 5 * MINUTE), 'expired');
@@ -53,7 +55,7 @@ test('a state issued in the future is refused, beyond one minute of clock differ
 });
 
 test('a state carries the time it was issued at by the clock given, not the time of day', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   const now = Date.now();
   assert.equal(await use(store, await issue(store, now - 60 * MINUTE), now), 'expired');
   assert.equal(await use(store, await issue(store, now + 60 * MINUTE), now), 'expired');
@@ -78,7 +80,7 @@ function respellings(state: string): string[] {
 }
 
 test('a state is accepted only in the exact spelling it was issued in', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   let tried = 0;
   // Enough states that the standard-alphabet spelling (+ and / for - and _) comes up too.
   for (let n = 0; n < 8; n++) {
@@ -94,7 +96,7 @@ test('a state is accepted only in the exact spelling it was issued in', async (t
 
 test('a state altered anywhere, cut, lengthened or signed under another key is unknown', async (t) => {
   const box = SecretBox.random();
-  const store = openStore(t, box);
+  const store = await openStore(t, box);
   const state = await issue(store, T);
   const raw = Buffer.from(state, 'base64url');
   assert.equal(raw.length, 38);
@@ -110,23 +112,23 @@ test('a state altered anywhere, cut, lengthened or signed under another key is u
     const longer = Buffer.concat([raw, randomBytes(extra)]).toString('base64url');
     assert.equal(await use(store, longer, T), 'unknown', `${extra} bytes more`);
   }
-  const elsewhere = openStore(t);
+  const elsewhere = await openStore(t);
   assert.equal(await use(elsewhere, state, T), 'unknown', 'issued by a server with another key');
   assert.equal(await use(store, state, T), 'ok');
 });
 
 test('each state works once; a state being used by one request is refused to another meanwhile', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   const states = await Promise.all(Array.from({ length: 300 }, () => issue(store, T)));
   assert.equal(new Set(states).size, states.length, 'every state is new');
-  const claims = states.map((state) => store.oauthStates.claim(new Date(T), state));
+  const claims = await Promise.all(states.map((state) => store.oauthStates.claim(new Date(T), state)));
   // While a flow holds its state (calling Slack), the same state cannot start a second flow.
-  assert.throws(() => store.oauthStates.claim(new Date(T), states[0]!), { reason: 'used' });
-  for (const claim of claims) store.oauthStates.spend(claim);
+  await assert.rejects(store.oauthStates.claim(new Date(T), states[0]!), { reason: 'used' });
+  for (const claim of claims) await store.oauthStates.spend(claim);
   for (const state of states) assert.equal(await use(store, state, T), 'used');
   // Released without being used (the flow never reached Slack), a state can be used again.
   const spare = await issue(store, T);
-  store.oauthStates.release(store.oauthStates.claim(new Date(T), spare));
+  store.oauthStates.release(await store.oauthStates.claim(new Date(T), spare));
   assert.equal(await use(store, spare, T), 'ok');
   assert.equal(await use(store, spare, T), 'used');
 });
@@ -134,12 +136,12 @@ test('each state works once; a state being used by one request is refused to ano
 test('a use is recorded once even when two servers on one database both held the state', async (t) => {
   const box = SecretBox.random();
   const path = join(tempDir(t), 'db.sqlite');
-  const one = openStore(t, box, path);
-  const two = openStore(t, box, path);
+  const one = await openStore(t, box, path);
+  const two = await openStore(t, box, path);
   const now = Date.now(); // the record is kept by the time of day
   const state = await issue(one, now);
-  const first = one.oauthStates.claim(new Date(now), state);
-  const second = two.oauthStates.claim(new Date(now), state);
+  const first = await one.oauthStates.claim(new Date(now), state);
+  const second = await two.oauthStates.claim(new Date(now), state);
   assert.equal(one.oauthStates.markUsed(first), true);
   assert.equal(two.oauthStates.markUsed(second), false, 'the second install must be refused');
   assert.equal(await use(two, state, now), 'used');
@@ -159,7 +161,7 @@ function forge(box: SecretBox, nonce: Buffer, at: number): string {
 
 test('the used-state record covers the whole 16-byte nonce: nonces that differ in one bit are two states', async (t) => {
   const box = SecretBox.random();
-  const store = openStore(t, box);
+  const store = await openStore(t, box);
   const nonce = randomBytes(16);
   assert.equal(await use(store, forge(box, nonce, T), T), 'ok', 'the forged state is well formed');
   for (let byte = 0; byte < 16; byte++) {
@@ -171,12 +173,12 @@ test('the used-state record covers the whole 16-byte nonce: nonces that differ i
 });
 
 test('used states are kept until they would have expired anyway, then pruned at most once a minute', async (t) => {
-  const store = openStore(t);
+  const store = await openStore(t);
   // Pruning goes by the time of day, so this test's clock starts at it.
   const now = Date.now();
   const rows = () => (store.db.prepare('SELECT count(*) AS n FROM used_oauth_states').get() as { n: number }).n;
   const spend = async (at: number) =>
-    store.oauthStates.markUsed(store.oauthStates.claim(new Date(at), await issue(store, at)), at);
+    store.oauthStates.markUsed(await store.oauthStates.claim(new Date(at), await issue(store, at)), at);
   await spend(now);
   const old = await issue(store, now);
   assert.equal(await use(store, old, now), 'ok');
