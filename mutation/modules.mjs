@@ -7,11 +7,11 @@ export const modules = {
   },
   'oauth-states': {
     mutate: ['src/store/oauth-states.ts', 'src/store/sqlite/oauth-states.ts'],
-    tests: ['oauth-states', 'oauth-concurrent-callbacks', 'store'],
+    tests: ['oauth-states', 'crypto-versions', 'oauth-concurrent-callbacks', 'store'],
   },
   crypto: {
     mutate: ['src/crypto/keys.ts', 'src/crypto/secret-box.ts'],
-    tests: ['secret-box', 'key-file', 'encryption'],
+    tests: ['secret-box', 'key-file', 'crypto-versions', 'encryption'],
   },
   input: {
     mutate: ['src/input.ts'],

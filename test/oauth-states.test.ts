@@ -62,21 +62,26 @@ test('a state carries the time it was issued at by the clock given, not the time
   assert.equal(await use(store, await issue(store, now - 60 * MINUTE), now - 55 * MINUTE), 'ok');
 });
 
+/** A state is `v1` then the base64url token; these work on the token. */
+const token = (state: string) => Buffer.from(state.slice(2), 'base64url');
+const versioned = (raw: Buffer) => `v1${raw.toString('base64url')}`;
+
 /** Other spellings of the same bytes: Node's base64url decoder accepts them, the state check must not. */
 function respellings(state: string): string[] {
-  const last = state.at(-1)!;
+  const text = state.slice(2);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   // 38 bytes are 51 characters whose last one carries 2 unused bits: flipping them changes no byte.
-  const i = alphabet.indexOf(last);
-  const sameBytes = alphabet[i ^ 1]!;
+  const sameBytes = alphabet[alphabet.indexOf(text.at(-1)!) ^ 1]!;
   return [
-    `${state.slice(0, -1)}${sameBytes}`,
-    `${state}=`,
-    `${state} `,
-    ` ${state}`,
-    `${state.slice(0, 20)}\n${state.slice(20)}`,
-    state.replaceAll('-', '+').replaceAll('_', '/'),
-  ].filter((s) => s !== state && Buffer.from(s, 'base64url').equals(Buffer.from(state, 'base64url')));
+    `${text.slice(0, -1)}${sameBytes}`,
+    `${text}=`,
+    `${text} `,
+    ` ${text}`,
+    `${text.slice(0, 20)}\n${text.slice(20)}`,
+    text.replaceAll('-', '+').replaceAll('_', '/'),
+  ]
+    .filter((other) => other !== text && Buffer.from(other, 'base64url').equals(token(state)))
+    .map((other) => `v1${other}`);
 }
 
 test('a state is accepted only in the exact spelling it was issued in', async (t) => {
@@ -85,6 +90,7 @@ test('a state is accepted only in the exact spelling it was issued in', async (t
   // Enough states that the standard-alphabet spelling (+ and / for - and _) comes up too.
   for (let n = 0; n < 8; n++) {
     const state = await issue(store, T);
+    assert.match(state, /^v1[A-Za-z0-9_-]{51}$/);
     for (const other of respellings(state)) {
       assert.equal(await use(store, other, T), 'unknown', JSON.stringify(other));
       tried++;
@@ -94,23 +100,25 @@ test('a state is accepted only in the exact spelling it was issued in', async (t
   assert.ok(tried >= 8 * 5, `${tried} respellings tried`);
 });
 
-test('a state altered anywhere, cut, lengthened or signed under another key is unknown', async (t) => {
+test('a state altered anywhere, cut, lengthened, of another version or signed under another key is unknown', async (t) => {
   const box = SecretBox.random();
   const store = await openStore(t, box);
   const state = await issue(store, T);
-  const raw = Buffer.from(state, 'base64url');
+  const raw = token(state);
   assert.equal(raw.length, 38);
   for (let byte = 0; byte < raw.length; byte++) {
     const altered = Buffer.from(raw);
     altered[byte]! ^= 1 << (byte % 8);
-    assert.equal(await use(store, altered.toString('base64url'), T), 'unknown', `byte ${byte} altered`);
+    assert.equal(await use(store, versioned(altered), T), 'unknown', `byte ${byte} altered`);
   }
   for (const length of [0, 1, 22, 37]) {
-    assert.equal(await use(store, raw.subarray(0, length).toString('base64url'), T), 'unknown', `cut to ${length}`);
+    assert.equal(await use(store, versioned(raw.subarray(0, length)), T), 'unknown', `cut to ${length}`);
   }
   for (const extra of [1, 16]) {
-    const longer = Buffer.concat([raw, randomBytes(extra)]).toString('base64url');
-    assert.equal(await use(store, longer, T), 'unknown', `${extra} bytes more`);
+    assert.equal(await use(store, versioned(Buffer.concat([raw, randomBytes(extra)])), T), 'unknown', `+${extra}`);
+  }
+  for (const other of [`v2${state.slice(2)}`, `V1${state.slice(2)}`, state.slice(2), `v1${state}`]) {
+    assert.equal(await use(store, other, T), 'unknown', `version: ${other.slice(0, 4)}…`);
   }
   const elsewhere = await openStore(t);
   assert.equal(await use(elsewhere, state, T), 'unknown', 'issued by a server with another key');
@@ -148,15 +156,15 @@ test('a use is recorded once even when two servers on one database both held the
 });
 
 /**
- * A state as the server builds it (`nonce | issued-at | HMAC`, base64url), under the key the store derives from
+ * A state as the server builds it (`v1`, then `nonce | issued-at | HMAC` in base64url), under the key the store derives from
  * its encryption key, so that a test can choose the nonce.
  */
 function forge(box: SecretBox, nonce: Buffer, at: number): string {
   const body = Buffer.alloc(nonce.length + 6);
   nonce.copy(body);
   body.writeUIntBE(at, nonce.length, 6);
-  const mac = createHmac('sha256', box.deriveKey('oauth state')).update(body).digest().subarray(0, 16);
-  return Buffer.concat([body, mac]).toString('base64url');
+  const mac = createHmac('sha256', box.deriveKey('oauth state')).update('v1').update(body).digest().subarray(0, 16);
+  return versioned(Buffer.concat([body, mac]));
 }
 
 test('the used-state record covers the whole 16-byte nonce: nonces that differ in one bit are two states', async (t) => {

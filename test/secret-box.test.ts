@@ -110,3 +110,21 @@ test('KeyError is an Error of its own kind', () => {
   assert.equal(err.name, 'KeyError');
   assert.match(String(err), /^KeyError: m$/);
 });
+
+test('a value of a later format is refused by its name; a prefix that only looks like one is not a sealed value', () => {
+  const box = new SecretBox(KEY);
+  const rest = box.encrypt('secret', AAD).slice('v1.'.length);
+  for (const version of ['v2', 'v12', 'v999']) {
+    assert.throws(() => box.decrypt(`${version}.${rest}`, box.keyId, AAD), {
+      name: 'KeyError',
+      message: `sealed in format ${version}, which this version of the server does not know: upgrade it`,
+    });
+  }
+  for (const version of ['xv2', 'v2x', 'v1000', 'v', 'V2']) {
+    assert.throws(
+      () => box.decrypt(`${version}.${rest}`, box.keyId, AAD),
+      { name: 'KeyError', message: 'not a sealed value' },
+      version,
+    );
+  }
+});
