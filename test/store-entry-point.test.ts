@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import { InstallProvider, type Installation } from '@slack/oauth';
 // Through the package's public entry point, as a Bolt app would import it.
 import { openInstallationStore } from 'slack-webhook-installer/store';
-import { Browser, install, startApp, TEST_APP, tempDir } from './helpers.js';
+import { Browser, install, startApp, startEmulator, TEST_APP, tempDir } from './helpers.js';
 
 const ACME = 'T0ACME0001';
 const GRID_TEAM = 'T0INITECH1';
@@ -102,4 +102,31 @@ test('openInstallationStore refuses what it cannot open, naming the option', asy
     openInstallationStore({ databaseUrl: 'postgres://localhost/x', encryptionKey: randomBytes(32).toString('hex') }),
     /databasePath/,
   );
+});
+
+test('InstallProvider.authorize refreshes an expiring rotating token through the entry point: the install’s row is updated, not duplicated', async (t) => {
+  const key = randomBytes(32).toString('base64');
+  const databasePath = join(tempDir(t), 'installations.db');
+  const emu = await startEmulator(t, [{ ...TEST_APP, tokenRotation: true, tokenLifetimeSeconds: 60 * 60 }]);
+  const running = await startApp(t, { ENCRYPTION_KEY: key, DATABASE_PATH: databasePath }, { emu });
+  await install(new Browser(), running.app.installUrl, { team: ACME });
+  const store = await openInstallationStore({ databasePath, encryptionKey: key });
+  t.after(() => store.close());
+  const provider = new InstallProvider({
+    clientId: TEST_APP.clientId,
+    clientSecret: TEST_APP.clientSecret,
+    stateSecret: 'not used: this test only authorizes',
+    installationStore: store,
+    clientOptions: { slackApiUrl: `${emu.url}/api/` },
+  });
+  const query = { teamId: ACME, enterpriseId: undefined, isEnterpriseInstall: false } as const;
+  const before = await store.fetchInstallation(query);
+  const authorized = await provider.authorize(query);
+  assert.equal(emu.emulator.refreshCount(), 1, 'a token within 2 hours of expiry is refreshed by @slack/oauth');
+  assert.notEqual(authorized.botToken, before.bot!.token);
+  const after = await store.fetchInstallation(query);
+  assert.equal(after.bot!.token, authorized.botToken);
+  assert.equal(after.bot!.refreshToken, authorized.botRefreshToken);
+  assert.equal(await running.app.store.installations.count(), 1, 'the refresh is not recorded as another install');
+  assert.equal(after.incomingWebhook?.url, before.incomingWebhook?.url);
 });
