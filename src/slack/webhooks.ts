@@ -20,13 +20,20 @@ export type WebhookAnswer =
 
 /** One POST with a JSON payload; never throws, never follows a redirect. */
 export async function postToWebhook(url: string, payload: object, timeoutMs: number): Promise<WebhookAnswer> {
+  // A timer cleared once the answer is in: AbortSignal.timeout keeps each signal and its timer for the whole
+  // timeout, so verify --all, at hundreds of checks a second, would hold thousands of them at once.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(payload),
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
     });
     const body = (await res.text()).trim().slice(0, 200);
     return { kind: 'answered', status: res.status, body, retryAfter: res.headers.get('retry-after') };
@@ -36,6 +43,8 @@ export async function postToWebhook(url: string, payload: object, timeoutMs: num
       kind: 'unreachable',
       detail: e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.name ?? 'error'),
     };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
