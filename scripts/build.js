@@ -17,7 +17,7 @@ const quiet = process.argv.includes('--quiet');
 const require = createRequire(import.meta.url);
 
 // What tsc reads: every source tree it compiles and what configures it (a dependency's types come with the lock).
-const TSC_INPUTS = ['src', 'test', 'bench', 'tsconfig.json', 'package-lock.json'];
+const TSC_INPUTS = ['src', 'test', 'bench', 'tools', 'tsconfig.json', 'package-lock.json'];
 const tscStampFile = join(dist, '.tsc-inputs');
 const bundleStampFile = join(dist, '.bundle-inputs');
 const bundle = join(dist, 'server.js');

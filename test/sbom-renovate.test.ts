@@ -35,7 +35,9 @@ test('npm run sbom writes a CycloneDX SBOM of exactly the production dependencie
   for (const c of sbom.components) assert.match(c.purl, /^pkg:npm\//, `${c.name} has a package URL`);
 
   // What npm itself says production installs: the same packages, no more (no dev tool) and no fewer (npm/cli#7909).
-  const tree = JSON.parse((await run('npm', ['ls', '--omit=dev', '--all', '--json'])).stdout) as Tree;
+  const tree = JSON.parse(
+    (await run('npm', ['ls', '--package-lock-only', '--omit=dev', '--all', '--json'])).stdout,
+  ) as Tree;
   const installed = new Set<string>();
   const walk = (node: Tree) => {
     for (const [name, dep] of Object.entries(node.dependencies ?? {})) {

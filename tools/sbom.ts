@@ -1,5 +1,5 @@
 // `npm run sbom [-- FILE]`: a CycloneDX SBOM of the production dependencies (what the Docker image ships), from
-// package-lock.json and node_modules, with no network (ASVS 15.1.1). Written to sbom.cdx.json unless a file is named.
+// package-lock.json alone (what `npm ci` installs, whatever node_modules holds now), with no network (ASVS 15.1.2). Written to sbom.cdx.json unless a file is named.
 //
 // `npm sbom --omit=dev` alone drops production packages that a dev dependency also uses (npm/cli#7909: here
 // @slack/oauth and @slack/web-api, which @slack/bolt uses too), so the whole tree is asked for and cut down to
@@ -18,7 +18,7 @@ interface Sbom {
 }
 
 const out = process.argv[2] ?? 'sbom.cdx.json';
-const args = ['sbom', '--sbom-format', 'cyclonedx', '--offline'];
+const args = ['sbom', '--sbom-format', 'cyclonedx', '--package-lock-only', '--offline'];
 const npm = process.env.npm_execpath; // the npm running this script, when run by `npm run sbom`
 const text =
   npm === undefined
@@ -41,7 +41,7 @@ for (let ref = queue.pop(); ref !== undefined; ref = queue.pop()) {
 const missing = Object.keys(pkg.dependencies).filter(
   (name) => !production.some((ref) => byRef.get(ref)?.name === name),
 );
-if (missing.length > 0) throw new Error(`npm sbom did not list ${missing.join(', ')}: run npm ci first`);
+if (missing.length > 0) throw new Error(`npm sbom did not list ${missing.join(', ')}: is package-lock.json current?`);
 
 sbom.components = sbom.components.filter((c) => reached.has(c['bom-ref']));
 sbom.dependencies = sbom.dependencies
