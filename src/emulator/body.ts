@@ -1,11 +1,81 @@
-import type { FastifyRequest } from 'fastify';
-import { multipartBoundary, parseMultipart } from './multipart.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
 
 /** Request arguments by name; the first value of a repeated name wins. */
 export type Fields = Map<string, string>;
 export type ParsedFields = { ok: true; fields: Fields } | { ok: false; error: string };
 
+/**
+ * What the emulator's content-type parsers leave in `request.body`. They never fail the request: a body that cannot
+ * be read is `unreadable`, so each route answers it the way Slack does (invalid_form_data, invalid_json,
+ * invalid_payload, an error page) instead of Fastify's generic 400.
+ */
+export type Body =
+  | { kind: 'form'; fields: Fields }
+  | { kind: 'json'; value: unknown }
+  /** A form that is not UTF-8, or JSON that does not parse. */
+  | { kind: 'unreadable'; type: 'form' | 'json' }
+  /** A media type the emulator does not parse (multipart is read by its route, with request.parts()). */
+  | { kind: 'other' }
+  | { kind: 'none' };
+
+const BODY_LIMIT = 128 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Fastify's content-type parsers for the emulator's encapsulated context: forms (URLSearchParams over strictly
+ * decoded UTF-8), JSON (Fastify's own parser, which refuses __proto__ and constructor poisoning), multipart through
+ * @fastify/multipart with limits, and any other type kept aside so routes can answer it. Bodies over 128 KiB get 413.
+ */
+export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => {
+      const text = decodeUtf8(body as Buffer);
+      done(null, text === undefined ? unreadable('form') : ({ kind: 'form', fields: formFields(text) } satisfies Body));
+    },
+  );
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text === undefined) return done(null, unreadable('json'));
+    void json(request, text, (error, value: unknown) =>
+      done(null, error ? unreadable('json') : ({ kind: 'json', value } satisfies Body)),
+    );
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, _body, done) =>
+    done(null, { kind: 'other' } satisfies Body),
+  );
+  await app.register(fastifyMultipart, {
+    // A part is a file only when it says so with a filename (RFC 7578); files are skipped, never stored.
+    isPartAFile: (_field, _type, filename) => filename !== undefined,
+    limits: {
+      fieldSize: BODY_LIMIT,
+      fields: 100,
+      fileSize: BODY_LIMIT,
+      files: 10,
+      parts: 100,
+      headerPairs: 20,
+    },
+  });
+}
+
+function unreadable(type: 'form' | 'json'): Body {
+  return { kind: 'unreadable', type };
+}
+
+/** What the parsers made of the body (`none` when there was none). */
+export function body(request: FastifyRequest): Body {
+  return (request.body as Body | undefined) ?? { kind: 'none' };
+}
+
+/** The fields of a readable application/x-www-form-urlencoded body, else undefined. */
+export function formBody(request: FastifyRequest): Fields | undefined {
+  const parsed = body(request);
+  return parsed.kind === 'form' ? parsed.fields : undefined;
+}
 
 export interface MediaType {
   type: string;
@@ -19,13 +89,8 @@ export function mediaType(request: FastifyRequest): MediaType | undefined {
   return { type: header.split(';')[0]!.trim().toLowerCase(), charset };
 }
 
-/** The emulator keeps bodies raw (see plugin.ts) so each route can answer bad input in Slack's own way. */
-export function rawBody(request: FastifyRequest): Buffer {
-  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-}
-
 /** Strict UTF-8 decoding: undefined for invalid bytes instead of silent replacement characters. */
-export function decodeUtf8(bytes: Buffer): string | undefined {
+function decodeUtf8(bytes: Buffer): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -33,7 +98,7 @@ export function decodeUtf8(bytes: Buffer): string | undefined {
   }
 }
 
-export function formFields(text: string): Fields {
+function formFields(text: string): Fields {
   const fields: Fields = new Map();
   for (const [key, value] of new URLSearchParams(text)) if (!fields.has(key)) fields.set(key, value);
   return fields;
@@ -50,35 +115,47 @@ export function queryFields(query: unknown): Fields {
 }
 
 /** Web API arguments from a POST body, with Slack's generic errors for bodies it cannot read. */
-export function apiFields(request: FastifyRequest): ParsedFields {
-  const body = rawBody(request);
+export async function apiFields(request: FastifyRequest): Promise<ParsedFields> {
   const media = mediaType(request);
-  if (!media) return body.length === 0 ? { ok: true, fields: new Map() } : { ok: false, error: 'missing_post_type' };
+  const parsed = body(request);
+  if (!media)
+    return parsed.kind === 'none' ? { ok: true, fields: new Map() } : { ok: false, error: 'missing_post_type' };
   if (media.charset !== undefined && media.charset !== 'utf-8' && media.charset !== 'utf8')
     return { ok: false, error: 'invalid_charset' };
-  const text = decodeUtf8(body);
-  switch (media.type) {
-    case 'application/x-www-form-urlencoded':
-      return text === undefined ? { ok: false, error: 'invalid_form_data' } : { ok: true, fields: formFields(text) };
-    case 'application/json':
-      return jsonFields(text);
-    case 'multipart/form-data': {
-      const boundary = multipartBoundary(request.headers['content-type'] ?? '');
-      const fields = boundary === undefined ? undefined : parseMultipart(body, boundary);
-      return fields ? { ok: true, fields } : { ok: false, error: 'invalid_form_data' };
-    }
-    default:
+  if (request.isMultipart()) return multipartFields(request);
+  switch (parsed.kind) {
+    case 'form':
+      return { ok: true, fields: parsed.fields };
+    case 'json':
+      return jsonFields(parsed.value);
+    case 'unreadable':
+      return { ok: false, error: parsed.type === 'form' ? 'invalid_form_data' : 'invalid_json' };
+    case 'other':
+    case 'none':
       return { ok: false, error: 'invalid_post_type' };
   }
 }
 
-function jsonFields(text: string | undefined): ParsedFields {
-  let value: unknown;
+/** The text fields of a multipart/form-data body (file parts are drained and skipped), as `curl -F` sends them. */
+async function multipartFields(request: FastifyRequest): Promise<ParsedFields> {
+  const fields: Fields = new Map();
   try {
-    value = JSON.parse(text ?? '');
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        part.file.resume();
+        continue;
+      }
+      if (part.valueTruncated) return { ok: false, error: 'invalid_form_data' };
+      if (!fields.has(part.fieldname)) fields.set(part.fieldname, String(part.value));
+    }
   } catch {
-    return { ok: false, error: 'invalid_json' };
+    // Malformed, or over a limit (parts, fields, files, sizes): Slack's answer for a form it cannot read.
+    return { ok: false, error: 'invalid_form_data' };
   }
+  return { ok: true, fields };
+}
+
+function jsonFields(value: unknown): ParsedFields {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { ok: false, error: 'json_not_object' };
   const fields: Fields = new Map();

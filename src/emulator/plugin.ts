@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import { viewsDir } from '../paths.js';
+import { registerBodyParsers } from './body.js';
 import { contentSecurityPolicy, VIEW_PROPERTY } from './html.js';
 import type { SlackEmulator } from './state.js';
 import apiRoutes from './routes/api.js';
@@ -53,11 +54,8 @@ export default async function emulatorPlugin(app: FastifyInstance, opts: Emulato
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
 
-  // Bodies stay raw Buffers here; each route decodes them and answers bad input the way Slack does.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 128 * 1024 }, (_request, body, done) =>
-    done(null, body),
-  );
+  // Fastify's content-type parsers, which leave what they could not read for each route to answer as Slack does.
+  await registerBodyParsers(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;

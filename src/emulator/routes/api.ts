@@ -22,7 +22,7 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
       // An injected fault comes first, before the body is even looked at, as when Slack itself has trouble.
       if (await playFault(emulator.takeFault(method), request, reply, closing)) return reply;
       const parsed =
-        request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : apiFields(request);
+        request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : await apiFields(request);
       if (!parsed.ok) return { ok: false, error: parsed.error };
       if (method === 'oauth.v2.access') return oauthV2Access(emulator, request, parsed.fields);
       const answer = authTest(emulator, request, parsed.fields);

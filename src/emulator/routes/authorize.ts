@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { decodeUtf8, formFields, mediaType, queryFields, rawBody, type Fields } from '../body.js';
+import { formBody, queryFields, type Fields } from '../body.js';
 import { allowFormRedirect, errorPage, renderPage } from '../html.js';
 import type { CodeChallenge } from '../pkce.js';
 import {
@@ -46,8 +46,8 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
   });
 
   app.post('/oauth/v2/authorize', async (request, reply) => {
-    const text = decodeUtf8(rawBody(request));
-    if (mediaType(request)?.type !== 'application/x-www-form-urlencoded' || text === undefined) {
+    const fields = formBody(request);
+    if (!fields) {
       return errorPage(
         reply,
         400,
@@ -55,7 +55,6 @@ export default async function authorizeRoutes(app: FastifyInstance, opts: { emul
         'The consent form must be posted as application/x-www-form-urlencoded.',
       );
     }
-    const fields = formFields(text);
     const checked = checkAuthorizeParams(emulator, fields);
     if ('error' in checked) return errorPage(reply, 400, checked.error, checked.message);
     const { params } = checked;

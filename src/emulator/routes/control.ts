@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeUtf8, mediaType, rawBody } from '../body.js';
+import { body } from '../body.js';
 import { checkFaultCommand } from '../faults.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
 import { EmulatorError, isWebhookError, UNINSTALL_ORDERS, WEBHOOK_ERRORS, type UninstallOrder } from '../state.js';
@@ -64,13 +64,11 @@ export default async function controlRoutes(app: FastifyInstance, opts: Emulator
 
 /** The body as parsed JSON, or what is wrong with it. */
 function readJson(request: FastifyRequest): { ok: true; value: unknown } | { ok: false; message: string } {
-  if (mediaType(request)?.type !== 'application/json')
-    return { ok: false, message: 'content-type must be application/json' };
-  try {
-    return { ok: true, value: JSON.parse(decodeUtf8(rawBody(request)) ?? '') as unknown };
-  } catch {
+  const parsed = body(request);
+  if (parsed.kind === 'json') return { ok: true, value: parsed.value };
+  if (parsed.kind === 'unreadable' && parsed.type === 'json')
     return { ok: false, message: 'body is not valid UTF-8 JSON' };
-  }
+  return { ok: false, message: 'content-type must be application/json' };
 }
 
 type FieldKind = 'id' | 'url' | 'order?' | 'boolean?' | 'reason?';

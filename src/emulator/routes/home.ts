@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { decodeUtf8, formFields, mediaType, rawBody } from '../body.js';
+import { formBody } from '../body.js';
 import { errorPage, renderPage } from '../html.js';
 import { EmulatorError, type SlackEmulator } from '../state.js';
 
@@ -62,8 +62,8 @@ export default async function homeRoutes(app: FastifyInstance, opts: { emulator:
 
   app.post('/workspaces/:teamId/uninstall', async (request, reply) => {
     const { teamId } = request.params as { teamId: string };
-    const text = decodeUtf8(rawBody(request));
-    if (mediaType(request)?.type !== 'application/x-www-form-urlencoded' || text === undefined) {
+    const fields = formBody(request);
+    if (!fields) {
       return errorPage(
         reply,
         400,
@@ -71,7 +71,7 @@ export default async function homeRoutes(app: FastifyInstance, opts: { emulator:
         'The form must be posted as application/x-www-form-urlencoded.',
       );
     }
-    const appId = formFields(text).get('app_id');
+    const appId = fields.get('app_id');
     if (!appId) return errorPage(reply, 400, 'invalid_app_id', 'The form names no app to uninstall.');
     try {
       await emulator.uninstall(teamId, appId);

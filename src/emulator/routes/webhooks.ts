@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeUtf8, formFields, mediaType, rawBody } from '../body.js';
+import { body } from '../body.js';
 import { playFault } from '../faults.js';
 import { errorPage, renderPage } from '../html.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
@@ -48,21 +48,18 @@ export default async function webhookRoutes(app: FastifyInstance, opts: Emulator
 
 /** The message as a JSON object, or the plain-text error code Slack would answer with. */
 function readPayload(request: FastifyRequest): Record<string, unknown> | string {
-  const media = mediaType(request)?.type;
-  const text = decodeUtf8(rawBody(request));
-  if (text === undefined) return 'invalid_payload';
-  const json =
-    media === 'application/json'
-      ? text
-      : media === 'application/x-www-form-urlencoded'
-        ? formFields(text).get('payload')
-        : undefined;
-  if (json === undefined) return 'invalid_payload';
+  const parsed = body(request);
   let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return 'invalid_payload';
+  if (parsed.kind === 'json') value = parsed.value;
+  else {
+    // A form carries the message as JSON text in its `payload` field.
+    const json = parsed.kind === 'form' ? parsed.fields.get('payload') : undefined;
+    if (json === undefined) return 'invalid_payload';
+    try {
+      value = JSON.parse(json);
+    } catch {
+      return 'invalid_payload';
+    }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'invalid_payload';
   const payload = value as Record<string, unknown>;
