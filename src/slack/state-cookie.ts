@@ -8,7 +8,8 @@ import { STATE_TTL_MS } from '../store/oauth-states.js';
  * parser splits on `=`. One cookie per flow, named after its state, binds that state to this browser.
  */
 export function stateCookieName(state: string, publicUrl = 'http:'): string {
-  // A state starts with its random nonce, so its first characters tell flows apart.
+  // A state starts with its version (`v1`) and then its random nonce: 16 characters hold 84 random bits, plenty to
+  // tell one browser's flows apart.
   return cookieName(`slack_state_${state.slice(0, 16).replace(/[^A-Za-z0-9_-]/g, '_')}`, publicUrl);
 }
 
