@@ -7,6 +7,7 @@ import {
   REDIRECT,
   startEmulator,
   authorizeUrl,
+  appAuthorizeUrl,
   type ConsentOptions,
   consent,
   install,
@@ -46,10 +47,7 @@ describe('consent page GET /oauth/v2/authorize', () => {
   test('without a team shows a workspace picker whose links add team=T… and drop unknown params', async (t) => {
     const emu = await startEmulator(t);
     const res = await fetch(
-      authorizeUrl(emu, {
-        client_id: APP.clientId,
-        scope: 'incoming-webhook',
-        redirect_uri: REDIRECT,
+      appAuthorizeUrl(emu, {
         state: 's1',
         granular_bot_scope: '1',
       }),
@@ -71,10 +69,7 @@ describe('consent page GET /oauth/v2/authorize', () => {
     assert.match(html, /&lt;script&gt;alert\(&quot;ws&quot;\)&lt;\/script&gt; &amp; Co/);
     const unknownTeam = await (
       await fetch(
-        authorizeUrl(emu, {
-          client_id: APP.clientId,
-          scope: 'incoming-webhook',
-          redirect_uri: REDIRECT,
+        appAuthorizeUrl(emu, {
           team: 'T0NOPE0001',
         }),
       )
@@ -86,10 +81,7 @@ describe('consent page GET /oauth/v2/authorize', () => {
   test('with a known team shows the channel step carrying the original params, without scripts', async (t) => {
     const emu = await startEmulator(t);
     const res = await fetch(
-      authorizeUrl(emu, {
-        client_id: APP.clientId,
-        scope: 'incoming-webhook',
-        redirect_uri: REDIRECT,
+      appAuthorizeUrl(emu, {
         state: 'a"b<c',
         team: 'T0GLOBEX01',
       }),

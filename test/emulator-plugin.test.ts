@@ -7,7 +7,7 @@ import { Eta } from 'eta';
 import emulatorPlugin from '../src/emulator/plugin.js';
 import { SlackEmulator } from '../src/emulator/state.js';
 import { viewsDir } from '../src/paths.js';
-import { APP, CONFIGURED, REDIRECT, startEmulator, authorizeUrl } from './support/emulator.js';
+import { APP, CONFIGURED, REDIRECT, startEmulator, authorizeUrl, appAuthorizeUrl } from './support/emulator.js';
 
 describe('encapsulation', () => {
   test('the plugin keeps its view engine, parsers and handlers to itself', async (t) => {
@@ -45,10 +45,7 @@ describe('content security policy and stylesheet', () => {
   test('pages allow no inline style or script, link the stylesheet, and the consent form may redirect to the app', async (t) => {
     const emu = await startEmulator(t);
     const res = await fetch(
-      authorizeUrl(emu, {
-        client_id: APP.clientId,
-        scope: 'incoming-webhook',
-        redirect_uri: REDIRECT,
+      appAuthorizeUrl(emu, {
         team: 'T0ACME0001',
       }),
     );

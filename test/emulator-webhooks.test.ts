@@ -5,9 +5,8 @@ import type { WebhookError } from '../src/emulator/state.js';
 import {
   APP,
   OTHER,
-  REDIRECT,
   startEmulator,
-  authorizeUrl,
+  appAuthorizeUrl,
   consent,
   install,
   postJson,
@@ -180,10 +179,7 @@ describe('dead webhooks', () => {
 
     const page = await (
       await fetch(
-        authorizeUrl(emu, {
-          client_id: APP.clientId,
-          scope: 'incoming-webhook',
-          redirect_uri: REDIRECT,
+        appAuthorizeUrl(emu, {
           team: 'T0ACME0001',
         }),
       )

@@ -60,6 +60,11 @@ export function authorizeUrl(emu: Emu, params: Record<string, string>): string {
   return `${emu.base}/oauth/v2/authorize?${new URLSearchParams(params).toString()}`;
 }
 
+/** The authorize URL APP's install link leads to (incoming-webhook, REDIRECT), with `params` added or replaced. */
+export function appAuthorizeUrl(emu: Emu, params: Record<string, string>): string {
+  return authorizeUrl(emu, { client_id: APP.clientId, scope: 'incoming-webhook', redirect_uri: REDIRECT, ...params });
+}
+
 export function postForm(
   url: string,
   fields: Record<string, string>,
