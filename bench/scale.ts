@@ -111,6 +111,7 @@ function serverEnv(databasePath: string, port: number, emulatorUrl: string, key:
     SLACK_CLIENT_SECRET: BENCH_APPS.server.clientSecret,
     SLACK_AUTHORIZE_URL: `${emulatorUrl}/oauth/v2/authorize`,
     SLACK_API_URL: `${emulatorUrl}/api/`,
+    SLACK_WEBHOOK_ORIGINS: emulatorUrl,
     ENCRYPTION_KEY: key,
     INSTALL_SECRET: BENCH_INSTALL_SECRET,
     DATABASE_PATH: databasePath,

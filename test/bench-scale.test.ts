@@ -40,8 +40,6 @@ test('scale table: every target met on its edge, and each one just past it is na
   const past: Array<[string, (r: ScaleResults) => void]> = [
     ['start-up', (r) => (r.startupMs.full = 481)],
     ['install flows/s', (r) => (r.flows.full.perSecond = 89.9)],
-    ['`show ID`', (r) => (r.show.full.ms = 301)],
-    ['`list --team T`', (r) => (r.listTeam.full.ms = 301)],
     ['`list --json` ', (r) => (r.listJson.full.rssMiB = 151)],
     ['time for all rows', (r) => (r.listJsonTenth.ms = 3999)],
     ['`export --format csv`', (r) => (r.exportCsv.full.rssMiB = 150.5)],
