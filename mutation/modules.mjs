@@ -17,4 +17,32 @@ export const modules = {
     mutate: ['src/input.ts'],
     tests: ['input'],
   },
+  'webhook-url': {
+    mutate: ['src/slack/webhook-url.ts'],
+    tests: ['webhook-url-reasons', 'webhook-url'],
+  },
+};
+
+// Measured but not yet at 90%: run by name (`npm run test:mutation -- slack-events`), not part of the default run
+// (and so not of CI) until their survivors are killed.
+export const pending = {
+  'guess-limit': {
+    mutate: ['src/plugins/guess-limit.ts'],
+    tests: ['guess-limit'],
+  },
+  'slack-events': {
+    mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
+    tests: ['events', 'events-replay', 'org-events'],
+  },
+  'oauth-redirect': {
+    mutate: ['src/routes/oauth-redirect.ts'],
+    tests: [
+      'callback-error',
+      'install-flow',
+      'pkce',
+      'install-failures',
+      'oauth-concurrent-callbacks',
+      'slack-failures',
+    ],
+  },
 };

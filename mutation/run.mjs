@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { equivalent } from './equivalent.mjs';
-import { modules } from './modules.mjs';
+import { modules as enforced, pending } from './modules.mjs';
+
+const modules = { ...enforced, ...pending };
 
 // Module names first, then Stryker's own options (`--force`, `--concurrency 1`, `--logLevel debug`, …).
 const args = process.argv.slice(2);
@@ -18,7 +20,7 @@ if (unknown.length > 0) {
   console.error(`unknown module ${unknown.join(', ')}: one of ${Object.keys(modules).join(', ')}`);
   process.exit(2);
 }
-const selected = named.length > 0 ? named : Object.keys(modules);
+const selected = named.length > 0 ? named : Object.keys(enforced);
 // The package exports no path to its CLI; npm installs it here (npm runs scripts from the project's root).
 const stryker = join('node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
 

@@ -1,6 +1,8 @@
 // StrykerJS configuration for one module of mutation/modules.mjs, named by MUTATION_MODULE; run it through
 // `npm run test:mutation`, which runs each module in turn (see README, "Mutation testing").
-import { modules } from './modules.mjs';
+import { modules as enforced, pending } from './modules.mjs';
+
+const modules = { ...enforced, ...pending };
 
 const name = process.env.MUTATION_MODULE ?? '';
 const module = modules[name];
@@ -26,7 +28,8 @@ export default {
   // The machine may be busy: a mutant is a timeout only if it takes this long past the test file's normal time.
   timeoutMS: 15_000,
   incremental: true,
-  incrementalFile: `mutation/incremental/${name}.json`,
+  // Pending modules keep theirs with the reports (not committed) until they reach the threshold.
+  incrementalFile: `${Object.hasOwn(pending, name) ? 'reports/mutation/incremental' : 'mutation/incremental'}/${name}.json`,
   thresholds: { high: 95, low: 90, break: 90 },
   // No clear-text reporter: mutation/run.mjs prints each module's survivors, marking the known equivalent ones.
   reporters: ['progress', 'html', 'json'],
