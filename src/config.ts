@@ -49,6 +49,8 @@ export interface Config {
   /** From INSTALL_SECRET; when undefined one is generated once and kept in the database. */
   installSecret: string | undefined;
   databasePath: string;
+  /** From DATABASE_URL: PostgreSQL instead of SQLite, for several replicas on one database. */
+  postgres: PostgresConfig | undefined;
   /** Failed (4xx) requests allowed per client address in each window, before it is answered 429. */
   rateLimit: { maxFailures: number; windowMs: number };
   /** Fastify's trustProxy: which proxies' X-Forwarded-For entries name the client (behind a reverse proxy). */
@@ -68,6 +70,15 @@ export interface Config {
     oldKeys: Buffer[];
   };
   logLevel: string;
+}
+
+export interface PostgresConfig {
+  /** A postgres:// or postgresql:// URL, libpq-style query parameters (host, sslmode, …) included. */
+  url: string;
+  /** The most connections this process opens (DATABASE_POOL_SIZE). */
+  poolSize: number;
+  /** How long start-up keeps trying to reach the database before giving up (DATABASE_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -257,7 +268,14 @@ export function loadConfig(environment: Env = process.env): Config {
     );
   }
 
+  const postgres = postgresConfig(env);
   const keyText = trimmed(env, 'ENCRYPTION_KEY');
+  // Replicas share the database, so they must share the key: a key file beside each process would differ.
+  if (keyText === undefined && postgres !== undefined) {
+    throw new ConfigError(
+      'ENCRYPTION_KEY is required with DATABASE_URL (every replica must seal and open with the same key): 32 random bytes as base64, e.g. from `openssl rand -base64 32`',
+    );
+  }
   if (keyText === undefined && production) {
     throw new ConfigError(
       'ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes as base64, e.g. from `openssl rand -base64 32`',
@@ -332,10 +350,37 @@ export function loadConfig(environment: Env = process.env): Config {
     revokedRetentionDays,
     installSecret,
     databasePath: trimmed(env, 'DATABASE_PATH') ?? './data/installations.db',
+    postgres,
     rateLimit,
     trustProxy,
     http,
     encryption,
     logLevel,
+  };
+}
+
+/**
+ * DATABASE_URL, when set, must be a PostgreSQL URL. Its text is never repeated in a message: it may hold a password.
+ * A host may also come from a libpq-style `?host=/run/postgresql` (a Unix socket folder), so the URL's own host
+ * may be empty.
+ */
+function postgresConfig(env: Env): PostgresConfig | undefined {
+  const url = trimmed(env, 'DATABASE_URL');
+  if (url === undefined) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new ConfigError(
+      `DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database${scheme === undefined ? '' : `, got a ${scheme}: URL`} (unset it to use SQLite at DATABASE_PATH)`,
+    );
+  }
+  try {
+    new URL(url.replace(/^(\w+:\/\/[^/?#]*@)(?=[/?#]|$)/, '$1localhost'));
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL: postgres://user:password@host:5432/database');
+  }
+  return {
+    url,
+    poolSize: positiveInt(env, 'DATABASE_POOL_SIZE', 10),
+    connectTimeoutMs: positiveInt(env, 'DATABASE_CONNECT_TIMEOUT_MS', 30_000),
   };
 }

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import { ConfigError, loadConfig } from './config.js';
 import { KeyError } from './crypto/secret-box.js';
+import { StoreOpenError } from './store/errors.js';
 
 // The one place that reads the environment, listens, and shuts down.
 if (existsSync('.env')) process.loadEnvFile('.env'); // real environment variables win over the file
@@ -32,6 +33,10 @@ try {
     }
   });
 } catch (err) {
+  if (err instanceof StoreOpenError) {
+    console.error(`Database error: ${err.message}`);
+    process.exit(1);
+  }
   if (!(err instanceof KeyError)) throw err;
   console.error(`Encryption key error: ${err.message}`);
   process.exit(1);

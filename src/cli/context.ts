@@ -35,6 +35,7 @@ export async function withStore<T>(config: Config, use: (store: Store) => T | Pr
  */
 export async function withExistingStore<T>(config: Config, use: (store: Store) => T | Promise<T>): Promise<T> {
   const path = config.databasePath;
+  if (config.postgres !== undefined) return withStore(config, use); // the server's database, wherever it runs
   if (path !== ':memory:' && !existsSync(path)) {
     throw new Error(`no database at ${path}: set DATABASE_PATH (or run from the folder the server runs in)`);
   }

@@ -3,6 +3,7 @@ import { Eta } from 'eta';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { viewsDir } from '../paths.js';
+import { StoreUnavailableError } from '../store/errors.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -55,6 +56,18 @@ export default fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const status =
         error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (error instanceof StoreUnavailableError) {
+        request.log.error({ err: error }, 'request failed: the database is unavailable');
+        return reply.header('retry-after', '5').page(
+          'error',
+          {
+            title: 'Temporarily unavailable',
+            message:
+              'This server cannot reach its database right now. Nothing was changed. Please try again in a moment.',
+          },
+          503,
+        );
+      }
       if (status === 500) {
         request.log.error({ err: error }, 'request failed');
         return reply.page(

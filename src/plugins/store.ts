@@ -11,7 +11,7 @@ declare module 'fastify' {
 /** Opens and migrates the database once, and closes it when the app closes. */
 export default fp(
   async (app, opts: { config: Config }) => {
-    const store = await openStore(opts.config);
+    const store = await openStore(opts.config, { log: (message) => app.log.warn(message) });
     app.decorate('store', store);
     app.addHook('onClose', async () => store.close());
   },

@@ -6,6 +6,7 @@ import { exchangeCode, type ExchangeFailure } from '../slack/oauth-access.js';
 import type { Pkce } from '../slack/pkce.js';
 import { webhookUrlProblem } from '../slack/webhook-url.js';
 import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { StateError } from '../store/oauth-states.js';
 import type { StateClaim, StateFailure } from '../store/types.js';
 import { landingCookieName, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
@@ -90,12 +91,14 @@ export default async function oauthRedirectRoute(
   const { config, installUrl } = opts;
   const cookieOptions = stateCookieOptions(config.publicUrl);
 
-  async function claimState(state: string): Promise<StateClaim | StateFailure> {
+  async function claimState(state: string): Promise<StateClaim | StateFailure | 'unavailable'> {
     try {
       return await app.store.oauthStates.claim(new Date(), state);
     } catch (err) {
       if (err instanceof StateError) return err.reason;
-      throw err;
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      app.log.error({ err }, 'install: the database did not answer the state check');
+      return 'unavailable';
     }
   }
 
@@ -166,6 +169,19 @@ export default async function oauthRedirectRoute(
           'state_other_browser',
           false,
         );
+      // The state's signature was good (the database is asked only after that), so the browser may start again.
+      if (claim === 'unavailable')
+        return fail(
+          reply,
+          503,
+          {
+            title: 'Install could not be completed',
+            message:
+              'This server cannot reach its database right now, so the install could not be checked. Nothing was stored and no webhook was shown. Please start again in a moment.',
+          },
+          'database_unavailable',
+          true,
+        );
       return fail(
         reply,
         400,
@@ -224,7 +240,21 @@ export default async function oauthRedirectRoute(
       try {
         recorded = await app.store.recordInstall(installation, claim); // records the state's use too
       } catch (err) {
-        if (!(err instanceof StateError)) throw err;
+        if (!(err instanceof StateError)) {
+          // Slack has answered and its one-time code is spent: say so, and that starting again is the way on.
+          request.log.error({ err }, 'install: the installation could not be stored');
+          return await fail(
+            reply,
+            503,
+            {
+              title: 'The install could not be saved',
+              message:
+                'Slack accepted the install, but this server could not save it because its database is unavailable, so nothing was stored and no webhook URL can be shown. Slack’s one-time code is used up: please start again in a moment.',
+            },
+            'database_unavailable',
+            true,
+          );
+        }
         return await fail(
           reply,
           400,

@@ -186,6 +186,11 @@ export interface Store {
   recordInstall(installation: Installation, state: StateClaim): Promise<RecordedInstall>;
   /** True when the database answers a query. */
   ping(): Promise<boolean>;
+  /**
+   * Liveness, as cheap as the database allows: SQLite (a local file) answers a query; PostgreSQL answers without a
+   * round trip, so that a database outage (which /readyz reports) does not get every replica restarted.
+   */
+  live(): Promise<boolean>;
   /** The number of the last migration applied. */
   schemaVersion(): Promise<number>;
   /** The number of the last migration this build ships. */

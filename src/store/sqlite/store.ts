@@ -119,6 +119,10 @@ export class SqliteStore implements Store {
     return this.#ping.get()?.ok === 1;
   }
 
+  async live(): Promise<boolean> {
+    return this.ping();
+  }
+
   async schemaVersion(): Promise<number> {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
