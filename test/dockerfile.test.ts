@@ -47,3 +47,57 @@ test('the runtime stage creates /data owned by node with mode 700, and runs as n
   // VOLUME comes after: Docker copies the folder's owner and mode into a new named volume.
   assert.ok(runtime.indexOf('VOLUME') > runtime.indexOf('chmod 700 /data'));
 });
+
+// compose.yaml (server + PostgreSQL) is checked the same way: what it says must match the image and the server.
+const compose = readFileSync('compose.yaml', 'utf8');
+
+/** The lines of one service in compose.yaml (its block under `services:`, indented by two spaces). */
+function service(name: string): string {
+  const m = new RegExp(`^  ${name}:\\n((?:    .*\\n|\\s*\\n)+)`, 'm').exec(compose);
+  assert.ok(m, `compose.yaml has a ${name} service`);
+  return m[1]!;
+}
+
+/** A service's `environment:` entries, as written (values may hold ${VAR} substitutions). */
+function environment(block: string): Map<string, string> {
+  const m = /^ {4}environment:\n((?: {6}.*\n|\s*\n)+)/m.exec(block);
+  assert.ok(m, 'an environment block');
+  return new Map(
+    [...m[1]!.matchAll(/^ {6}([A-Z_][A-Z0-9_]*): (.*)$/gm)].map((e) => [e[1]!, e[2]!.replace(/^'(.*)'$/, '$1')]),
+  );
+}
+
+test('compose.yaml: the server image built from this folder, waiting for a healthy PostgreSQL', () => {
+  const server = service('server');
+  const db = service('db');
+  assert.match(server, /^ {4}build: \.$/m);
+  assert.match(server, /depends_on:\n\s+db:\n\s+condition: service_healthy/);
+  assert.match(db, /^ {4}image: postgres:\d+/m);
+  assert.match(db, /healthcheck:\n\s+test: \[.*pg_isready/);
+  assert.match(db, /- db-data:\/var\/lib\/postgresql\/data/);
+  assert.match(compose, /^volumes:\n {2}db-data:/m);
+  const expose = /^EXPOSE (\d+)$/m.exec(dockerfile)![1];
+  assert.match(server, new RegExp(`- '\\d+:${expose}'`), 'the port published is the one the image exposes');
+});
+
+test('compose.yaml: the server gets a DATABASE_URL for the db service, ENCRYPTION_KEY, and only variables it reads', () => {
+  const env = environment(service('server'));
+  const dbEnv = environment(service('db'));
+  const url = new URL(env.get('DATABASE_URL')!.replace(/\$\{[^}]+\}/g, 'x'));
+  assert.match(url.protocol, /^postgres(ql)?:$/);
+  assert.equal(url.hostname, 'db');
+  assert.equal(url.username, dbEnv.get('POSTGRES_USER'));
+  assert.equal(url.pathname, `/${dbEnv.get('POSTGRES_DB')}`);
+  assert.match(env.get('DATABASE_URL')!, /:\$\{POSTGRES_PASSWORD[:?}]/, 'the password is the one the db is given');
+  assert.match(env.get('ENCRYPTION_KEY')!, /^\$\{ENCRYPTION_KEY:\?/, 'required, as the server requires it');
+  const documented = readFileSync('.env.example', 'utf8');
+  for (const name of env.keys())
+    assert.match(documented, new RegExp(`^#? ?${name}=`, 'm'), `${name} is a server variable`);
+  for (const name of ['PUBLIC_URL', 'SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_SIGNING_SECRET'])
+    assert.ok(env.has(name), `${name} is passed to the server`);
+});
+
+test('the image carries the PostgreSQL migrations too', () => {
+  assert.match(dockerfile, /^COPY migrations \.\/migrations$/m);
+  assert.ok(existsSync('migrations/postgres/001_installations.sql'));
+});

@@ -214,6 +214,8 @@ export function webhookUrlFrom(html: string): string {
 
 export interface ServerProcess {
   url: string;
+  /** The process's own address, which differs from `url` when PUBLIC_URL names a balancer or another replica. */
+  direct: string;
   /** The working folder: `./data/` holds the database and, without ENCRYPTION_KEY, the key file. */
   cwd: string;
   installUrl: string;
@@ -233,7 +235,7 @@ export async function startServerProcess(
   const port = await freePort();
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_PATH|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k),
+      ([k]) => !/^(SLACK_|INSTALL_SECRET|PUBLIC_URL|DATABASE_|ENCRYPTION_KEY|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(k),
     ),
   );
   const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
@@ -270,6 +272,7 @@ export async function startServerProcess(
   });
   return {
     url: new URL(installUrl).origin,
+    direct: `http://127.0.0.1:${env.PORT ?? port}`,
     cwd,
     installUrl,
     output: () => output,
