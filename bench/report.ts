@@ -160,6 +160,8 @@ function version(root: string, pkg: string): string {
 }
 
 export interface RunInfo {
+  /** The PostgreSQL rows' table and targets (bench/postgres.ts), when PostgreSQL is installed. */
+  postgres?: { text: string; missed: string[] } | undefined;
   root: string;
   command: string;
   mode: string;
@@ -184,7 +186,9 @@ export function machine(root: string): { lines: string[] } {
 }
 
 export function writeBenchmarksMd(path: string, r: Results, info: RunInfo): void {
-  const { text, missed } = table(r);
+  const main = table(r);
+  const text = info.postgres === undefined ? main.text : `${main.text}\n\n${info.postgres.text}`;
+  const missed = [...main.missed, ...(info.postgres?.missed ?? [])];
   const startups = (t: TargetResult) => t.startupSamplesMs.map((ms) => ms.toFixed(0)).join(', ');
   const md = `# Benchmarks
 
@@ -220,6 +224,17 @@ file and the emulator as its Slack:
 3. **the floor** (\`bench/floor-server.ts\`): bare Fastify, no logger: a random state in a cookie and a 302 to the
    consent page; on the callback one \`oauth.v2.access\` call (\`fetch\`), one prepared INSERT (WAL,
    \`synchronous = FULL\`), a tiny page. No checks.
+
+**This server on PostgreSQL** (the second table): the same \`dist/server.js\` and environment with \`DATABASE_URL\`
+pointing at a throwaway PostgreSQL cluster the benchmark starts (\`bench/postgres-cluster.ts\`: \`initdb\`, then
+\`pg_ctl\` with the server's default settings, fsync on), a fresh database per row, for as long as all rounds of the
+other servers together, after them. *One replica* is one process; *2 replicas, round-robin* is two processes behind a
+balancer in the benchmark's own process that sends each request to the next replica in turn, so a flow's install
+URL and its callback reach different replicas (the state is claimed in the database, the install written in one
+transaction with \`synchronous_commit = on\`). Its target: one replica at least half the flows/s of this server on
+SQLite in the same run, with no error. On two cores the second replica adds no CPU: the replicas, PostgreSQL, the
+emulator, the load generator and the balancer all share the same two cores, so the two-replica figure shows the cost
+of the extra hop and process, not the scaling a second machine would bring.
 
 With more than one round, each round starts every server afresh and the order alternates (this server, Bolt, floor;
 then floor, Bolt, this server; and so on), so that drift in the machine's background load falls on all three alike; flows and

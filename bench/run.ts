@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFlows, runRedirects, type PhaseResult } from './load.js';
+import { benchPostgres, postgresTable } from './postgres.js';
 import {
   cpuMs,
   freePort,
@@ -433,13 +434,32 @@ async function main(): Promise<number> {
       bolt: summarize(TARGETS[1]!, rounds.bolt, startups.bolt),
       floor: summarize(TARGETS[2]!, rounds.floor, startups.floor),
     };
+    // The same server on PostgreSQL, against the same emulator, after the SQLite rounds it is compared with.
+    const server = TARGETS[0]!;
+    const pgRows = await benchPostgres({
+      root,
+      dir: join(workDir, 'postgres'),
+      serverEnv: (port, publicUrl) =>
+        server.env({ dir: join(workDir, 'postgres'), port, publicUrl, emulatorUrl: emulator!.url }),
+      installPath: server.installPath,
+      concurrency: settings.concurrency,
+      warmupMs: settings.warmupSeconds * 1000,
+      durationMs: settings.flowsSeconds * settings.rounds * 1000,
+      count: settings.flowCount,
+      log,
+      problems,
+    });
     const all = results;
-    const { text, missed } = table(all);
+    const main = table(all);
+    const pg = pgRows === undefined ? undefined : postgresTable(results.server.flowsPerSecond, pgRows);
+    const text = pg === undefined ? main.text : `${main.text}\n\n${pg.text}`;
+    const missed = [...main.missed, ...(pg?.missed ?? [])];
     const elapsedSeconds = (performance.now() - started) / 1000;
     log(`\n${text}\n`);
     if (settings.write) {
       const command = `npm run bench${quick ? ' -- --quick' : ''}`;
       writeBenchmarksMd(join(root, 'BENCHMARKS.md'), all, {
+        postgres: pg,
         root,
         command,
         mode,
