@@ -15,6 +15,7 @@ import {
   webhookUrlFrom,
 } from './helpers.js';
 import { postgresForFile } from './support/postgres.js';
+import { waitUntil } from './support/wait.js';
 import { at, consentVia, installAcross, replicas, startCountingEmulator } from './support/replicas.js';
 
 const pg = postgresForFile();
@@ -77,9 +78,7 @@ test(
     assert.equal(emu.exchanges(), exchanges, 'Slack was not asked');
 
     await pg.cluster().start();
-    for (const replica of [a, b]) {
-      while ((await readyz(replica.direct)) !== 200) await new Promise((resolve) => setImmediate(resolve));
-    }
+    for (const replica of [a, b]) await waitUntil(async () => (await readyz(replica.direct)) === 200, 'ready again');
     const again = await installAcross(b, a);
     assert.equal(again.res.status, 200, again.html);
     assert.ok(webhookUrlFrom(again.html));
