@@ -99,8 +99,8 @@ test('openInstallationStore refuses what it cannot open, naming the option', asy
     /encryptionKey/,
   );
   await assert.rejects(
-    openInstallationStore({ databaseUrl: 'postgres://localhost/x', encryptionKey: randomBytes(32).toString('hex') }),
-    /databasePath/,
+    openInstallationStore({ databaseUrl: 'mysql://localhost/x', encryptionKey: randomBytes(32).toString('hex') }),
+    /databaseUrl must be a PostgreSQL URL/,
   );
 });
 

@@ -9,11 +9,10 @@ import type { Store } from './types.js';
 export type { Installation, InstallationQuery, InstallationStore };
 
 export interface OpenInstallationStoreOptions {
-  /**
-   * A PostgreSQL URL (`postgres://…`), for a server that keeps its installations in PostgreSQL. Not supported by
-   * this build yet: it throws, naming `databasePath` instead.
-   */
+  /** The server's DATABASE_URL (`postgres://…`), for a server that keeps its installations in PostgreSQL. */
   databaseUrl?: string;
+  /** With databaseUrl: the most connections this store opens (as the server's DATABASE_POOL_SIZE). */
+  poolSize?: number;
   /** The server's SQLite file (its DATABASE_PATH). One of databaseUrl and databasePath is required. */
   databasePath?: string;
   /** The server's ENCRYPTION_KEY: 32 bytes, as base64 or hex text, or as a Buffer. */
@@ -50,13 +49,22 @@ function oldKeys(value: OpenInstallationStoreOptions['encryptionKeysOld']): Buff
  * the Installation that was stored. Close it with close().
  */
 export async function openInstallationStore(options: OpenInstallationStoreOptions): Promise<SlackInstallationStore> {
-  if (options.databaseUrl !== undefined) {
-    throw new TypeError('databaseUrl (PostgreSQL) is not supported by this version: pass databasePath (SQLite)');
-  }
-  if (options.databasePath === undefined || options.databasePath === '')
-    throw new TypeError('openInstallationStore needs databasePath (the server’s DATABASE_PATH)');
+  const url = options.databaseUrl;
+  if (url !== undefined && !/^postgres(ql)?:/i.test(url))
+    throw new TypeError('databaseUrl must be a PostgreSQL URL (postgres://user:password@host:5432/database)');
+  if (url === undefined && (options.databasePath === undefined || options.databasePath === ''))
+    throw new TypeError('openInstallationStore needs databasePath (the server’s DATABASE_PATH) or databaseUrl');
   const box = new SecretBox(key('encryptionKey', options.encryptionKey), oldKeys(options.encryptionKeysOld));
-  const store: Store = await SqliteStore.open(options.databasePath, box);
+  let store: Store;
+  if (url !== undefined) {
+    // Loaded only for PostgreSQL, as in the server.
+    const { PostgresStore } = await import('./postgres/store.js');
+    store = await PostgresStore.open({ url, poolSize: options.poolSize ?? 5, connectTimeoutMs: 30_000 }, box, (m) =>
+      console.warn(`slack-webhook-installer/store: ${m}`),
+    );
+  } else {
+    store = await SqliteStore.open(options.databasePath!, box);
+  }
   const installations = store.installations;
   return {
     storeInstallation: (installation) => installations.storeInstallation(installation),
