@@ -237,6 +237,20 @@ export function conformance(name: string, harness: StoreHarness, skip: string | 
     );
   });
 
+  it('seen events: an event_id is new once within the hour, across stores on the database; forget undoes it', async (t) => {
+    const box = SecretBox.random();
+    const { store, open } = await harness.fresh(t, box);
+    const other = await open(box);
+    t.after(() => other.close());
+    const now = Date.now();
+    const firsts = await Promise.all([store, other, store, other].map((s) => s.seenEvents.firstSighting('Ev1', now)));
+    assert.equal(firsts.filter(Boolean).length, 1, 'a retry on any replica is seen as one');
+    await store.seenEvents.forget('Ev1');
+    assert.equal(await other.seenEvents.firstSighting('Ev1', now), true, 'forgotten: handled again');
+    assert.equal(await store.seenEvents.firstSighting('Ev1', now + 30 * 60 * 1000), false);
+    assert.equal(await store.seenEvents.firstSighting('Ev1', now + 61 * 60 * 1000), true, 'remembered for an hour');
+  });
+
   it('revocation: once per row, by workspace or org before the event was sent, by named users; prune only revoked', async (t) => {
     const { store } = await harness.fresh(t, SecretBox.random());
     const [a, b, c] = [
@@ -306,7 +320,7 @@ export function conformance(name: string, harness: StoreHarness, skip: string | 
     const box = SecretBox.random();
     const { store, open } = await harness.fresh(t, box);
     const state = await store.oauthStates.generateStateParam({ scopes: [] }, new Date());
-    assert.match(state, /^[A-Za-z0-9_-]{51}$/);
+    assert.match(state, /^v1[A-Za-z0-9_-]{51}$/);
     const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
     await assert.rejects(store.oauthStates.claim(new Date(), tampered), { reason: 'unknown' });
     await assert.rejects(store.oauthStates.claim(new Date(Date.now() + 11 * 60 * 1000), state), { reason: 'expired' });

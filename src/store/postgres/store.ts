@@ -7,6 +7,7 @@ import { connect, migrate, schemaVersion, type ConnectionErrorLog, type Pg } fro
 import { PostgresInstallations } from './installations.js';
 import { PostgresLandingSessions } from './landing-sessions.js';
 import { PostgresOAuthStates } from './oauth-states.js';
+import { PostgresSeenEvents } from './seen-events.js';
 import { PostgresSettings } from './settings.js';
 
 /** Every table of a PostgreSQL database, one repository each, over one pool shared by any number of replicas. */
@@ -16,6 +17,7 @@ export class PostgresStore implements Store {
   readonly oauthStates: PostgresOAuthStates;
   readonly settings: PostgresSettings;
   readonly landingSessions: PostgresLandingSessions;
+  readonly seenEvents: PostgresSeenEvents;
   readonly shippedVersion = shippedMigrations('postgres').length;
 
   constructor(
@@ -27,6 +29,7 @@ export class PostgresStore implements Store {
     this.oauthStates = new PostgresOAuthStates(db, box.deriveKey('oauth state'));
     this.settings = new PostgresSettings(db);
     this.landingSessions = new PostgresLandingSessions(db);
+    this.seenEvents = new PostgresSeenEvents(db);
   }
 
   /**
