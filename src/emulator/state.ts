@@ -1,16 +1,7 @@
 import { ActivityLog, type ActivityEntry } from './activity.js';
 import { Apps, type ConfiguredApp, type EmulatorApp } from './apps.js';
 import { EmulatorError } from './errors.js';
-import {
-  eventCallback as buildEventCallback,
-  deliverEvents,
-  type EventContext,
-  postEvent,
-  UNINSTALL_ORDERS,
-  urlVerification as buildUrlVerification,
-  type Delivery,
-  type UninstallOrder,
-} from './events.js';
+import { UNINSTALL_ORDERS, type Delivery, type UninstallOrder } from './events.js';
 import { FaultQueue, type Fault, type FaultMethod } from './faults.js';
 import {
   IncomingWebhooks,
@@ -26,9 +17,9 @@ import {
   BotTokens,
   type BotInstall,
   type CodeGrant,
-  type StoredBot,
   type UserGrant,
 } from './oauth.js';
+import { Uninstalls } from './uninstalls.js';
 import { Workspaces, type Channel, type Enterprise, type Workspace } from './workspaces.js';
 
 // The emulator's public interface: what routes, tests and the benchmark import from this module.
@@ -90,6 +81,7 @@ export class SlackEmulator {
   private readonly hooks: IncomingWebhooks;
   private readonly log: ActivityLog;
   private readonly faults = new FaultQueue();
+  private readonly uninstalls: Uninstalls;
   private readonly tokenCalls: TokenRequest[] = [];
 
   /** Settable after construction, since tests learn their port only after listen(). */
@@ -113,6 +105,8 @@ export class SlackEmulator {
       options.maxWebhooks,
     );
     this.log = new ActivityLog(this.now);
+    const { now, apps, teams, bots, hooks, log } = this;
+    this.uninstalls = new Uninstalls({ now, apps, teams, bots, hooks, log });
   }
 
   workspaces(): Workspace[] {
@@ -269,95 +263,35 @@ export class SlackEmulator {
    * `ownerId`: a workspace (T…; a Grid one names its org too) or an org (E…, for an org-wide install).
    */
   eventCallback(ownerId: string, appId: string, event: Record<string, unknown>): Record<string, unknown> {
-    const app = this.apps.require(appId);
-    return buildEventCallback({
-      token: app.verificationToken,
-      context: this.eventContext(ownerId),
-      appId: app.appId,
-      event,
-      eventTimeMs: this.now(),
-    });
+    return this.uninstalls.eventCallback(ownerId, appId, event);
   }
 
   /** The `url_verification` challenge Slack sends when an app saves its Request URL. */
   urlVerification(appId: string, challenge?: string): { token: string; challenge: string; type: 'url_verification' } {
-    return buildUrlVerification(this.apps.require(appId).verificationToken, challenge);
+    return this.uninstalls.urlVerification(appId, challenge);
   }
 
-  /**
-   * POSTs `body` to the app's Request URL, signed as Slack signs (X-Slack-Request-Timestamp, X-Slack-Signature).
-   * `timestamp` (unix seconds, default now) and `signingSecret` (default the app's) let tests send stale or forged events.
-   * Rejects with EventDeliveryError when the app does not answer within 3 s or cannot be reached.
-   */
-  async sendEvent(
+  /** POSTs `body` to the app's Request URL, signed as Slack signs; see Uninstalls.sendEvent. */
+  sendEvent(
     appId: string,
     body: object,
     options: { timestamp?: number; signingSecret?: string; retryNum?: number; retryReason?: string } = {},
   ): Promise<{ status: number; body: string }> {
-    const app = this.apps.require(appId);
-    if (app.eventsUrl === undefined)
-      throw new EmulatorError('no_events_url', `app ${app.appId} has no events URL; set one with setEventsUrl`);
-    const { timestamp = this.unixNow(), signingSecret = app.signingSecret, ...retry } = options;
-    return postEvent(app.eventsUrl, signingSecret, body, { timestamp, ...retry });
+    return this.uninstalls.sendEvent(appId, body, options);
   }
 
-  /**
-   * Uninstalls an app from a workspace (T…), or an org-wide install from its org (E…), as Slack does: the bot token is revoked (auth.test: token_revoked), every webhook
-   * the app made there answers 404 no_service, then `tokens_revoked` and `app_uninstalled` are delivered in `order`
-   * (Slack does not guarantee one). With `repeat`, both are delivered again afterwards as Slack's retries (same event_id).
-   * Resolves with what the app answered to each delivery; a failed delivery has status 0, never a rejection.
-   */
-  async uninstall(
+  /** Uninstalls an app from a workspace (T…) or an org (E…), as Slack does; see Uninstalls.uninstall. */
+  uninstall(
     teamId: string,
     appId: string,
     options: { order?: UninstallOrder; repeat?: boolean } = {},
   ): Promise<Delivery[]> {
-    const order = options.order ?? 'uninstalled-first';
-    if (!(UNINSTALL_ORDERS as readonly string[]).includes(order))
-      throw new EmulatorError('invalid_order', `order must be one of ${UNINSTALL_ORDERS.join(', ')}`);
-    const { team, app, bot } = this.requireInstall(teamId, appId);
-    const tokens = { oauth: [...bot.installers], bot: bot.revoked ? [] : [bot.botUserId] };
-    bot.installers = [];
-    bot.userTokens.clear();
-    const removed = this.revokeBot(bot);
-    const revoked = this.eventCallback(team.id, app.appId, { type: 'tokens_revoked', tokens });
-    const uninstalled = this.eventCallback(team.id, app.appId, { type: 'app_uninstalled' });
-    const events = order === 'revoked-first' ? [revoked, uninstalled] : [uninstalled, revoked];
-    const deliveries = await this.deliver(app, options.repeat ? [...events, ...events] : events, events.length);
-    this.log.record(
-      `Uninstalled ${app.name} (${app.appId}) from ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`,
-      deliveries,
-    );
-    return deliveries;
+    return this.uninstalls.uninstall(teamId, appId, options);
   }
 
-  /**
-   * Revokes some of an installation's tokens and delivers only `tokens_revoked`. `bot: true` revokes the bot token,
-   * which also removes the app's webhooks in that workspace (404 no_service); `userIds` names installers whose tokens go.
-   */
-  async revokeTokens(
-    teamId: string,
-    appId: string,
-    options: { bot?: boolean; userIds?: string[] },
-  ): Promise<Delivery[]> {
-    const { team, app, bot } = this.requireInstall(teamId, appId);
-    const userIds = [...new Set(options.userIds ?? [])];
-    const unknown = userIds.find((id) => !bot.installers.includes(id));
-    if (unknown !== undefined)
-      throw new EmulatorError('unknown_user', `${unknown} holds no token of ${app.appId} in ${team.id}`);
-    if (options.bot && bot.revoked) throw new EmulatorError('token_revoked', 'the bot token is already revoked');
-    if (!options.bot && userIds.length === 0)
-      throw new EmulatorError('invalid_request', 'name the bot or at least one user whose token to revoke');
-    bot.installers = bot.installers.filter((id) => !userIds.includes(id));
-    for (const id of userIds) bot.userTokens.delete(id);
-    const removed = options.bot ? this.revokeBot(bot) : 0;
-    const event = { type: 'tokens_revoked', tokens: { oauth: userIds, bot: options.bot ? [bot.botUserId] : [] } };
-    const deliveries = await this.deliver(app, [this.eventCallback(team.id, app.appId, event)], 1);
-    this.log.record(
-      `Revoked tokens of ${app.name} (${app.appId}) in ${team.name} (${team.id}): ${removed} webhook(s) now answer 404 no_service.`,
-      deliveries,
-    );
-    return deliveries;
+  /** Revokes some of an installation's tokens and delivers only `tokens_revoked`; see Uninstalls.revokeTokens. */
+  revokeTokens(teamId: string, appId: string, options: { bot?: boolean; userIds?: string[] }): Promise<Delivery[]> {
+    return this.uninstalls.revokeTokens(teamId, appId, options);
   }
 
   /** Newest first: what uninstalls, kills, removals and archives did, with their event deliveries. */
@@ -391,44 +325,5 @@ export class SlackEmulator {
   /** The fault the next request to `method` must play, if any (used up as it is taken). */
   takeFault(method: FaultMethod): Fault | undefined {
     return this.faults.take(method);
-  }
-
-  private unixNow(): number {
-    return Math.floor(this.now() / 1000);
-  }
-
-  private eventContext(ownerId: string): EventContext {
-    if (this.teams.enterprise(ownerId)) return { kind: 'org', enterpriseId: ownerId };
-    const team = this.teams.get(ownerId);
-    if (!team) throw new EmulatorError('unknown_team', `no workspace or org with id ${ownerId}`);
-    return team.enterpriseId === undefined
-      ? { kind: 'workspace', teamId: team.id }
-      : { kind: 'grid-workspace', teamId: team.id, enterpriseId: team.enterpriseId };
-  }
-
-  /**
-   * The installation of an app that still holds a token, in a workspace (T…) or org-wide in an org (E…), or an
-   * EmulatorError saying why not.
-   */
-  private requireInstall(
-    ownerId: string,
-    appId: string,
-  ): { team: { id: string; name: string }; app: ConfiguredApp; bot: StoredBot } {
-    const team = this.teams.get(ownerId) ?? this.teams.enterprise(ownerId);
-    if (!team) throw new EmulatorError('unknown_team', `no workspace or org with id ${ownerId}`);
-    const app = this.apps.require(appId);
-    const bot = this.bots.installation(team.id, app.appId);
-    if (!bot) throw new EmulatorError('not_installed', `${app.name} is not installed in ${team.name}`);
-    return { team, app, bot };
-  }
-
-  /** Revokes a bot token; as on Slack, that removes the webhooks the install made. Returns how many. */
-  private revokeBot(bot: StoredBot): number {
-    this.bots.revoke(bot);
-    return this.hooks.removeAppHooks(botInstallKey(bot));
-  }
-
-  private deliver(app: ConfiguredApp, bodies: Array<Record<string, unknown>>, firstRetry: number): Promise<Delivery[]> {
-    return deliverEvents(app, bodies, firstRetry, () => this.unixNow());
   }
 }
