@@ -11,6 +11,7 @@ import { DEMO_APP_ID, type Config } from './config.js';
 import type { SlackEmulator } from './emulator/state.js';
 import { FrameworkErrors } from './framework-errors.js';
 import { originForm } from './input.js';
+import { loadInstructions, type RenderInstructions } from './instructions.js';
 import { loggerOptions, safeUrl } from './logger.js';
 import metrics from './plugins/metrics.js';
 import metricsListener from './plugins/metrics-listener.js';
@@ -24,8 +25,10 @@ import { Pkce } from './slack/pkce.js';
 import store from './plugins/store.js';
 import assetsRoute from './routes/assets.js';
 import faviconRoute from './routes/favicon.js';
+import demoHomeRoute from './routes/demo-home.js';
 import healthzRoute from './routes/healthz.js';
 import installRoute from './routes/install.js';
+import installedRoute from './routes/installed.js';
 import metricsRoute from './routes/metrics.js';
 import oauthRedirectRoute from './routes/oauth-redirect.js';
 import readyzRoute from './routes/readyz.js';
@@ -42,6 +45,8 @@ declare module 'fastify' {
     config: Config;
     /** `${PUBLIC_URL}/slack/install/${INSTALL_SECRET}`: the link the operator hands to users. */
     installUrl: string;
+    /** Renders the landing page's "How to use it" block (LANDING_INSTRUCTIONS, or the shipped one). */
+    instructions: RenderInstructions;
     /** The built-in Slack emulator, in demo mode only. */
     emulator: SlackEmulator | undefined;
   }
@@ -145,6 +150,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   app.decorate('config', config);
+  app.decorate(
+    'instructions',
+    loadInstructions(config.landingInstructions, (err) =>
+      app.log.error({ err }, 'LANDING_INSTRUCTIONS did not render: the shipped instructions were shown instead'),
+    ),
+  );
   await app.register(store, { config });
   const installSecret = config.installSecret ?? (await app.store.settings.installSecret());
   secrets.push(installSecret);
@@ -157,7 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(security, { config });
   // Cookies are parsed only by the two routes that read one (with app.parseCookie), not on every request.
   await app.register(cookie, { hook: false });
-  await app.register(pages, { demo: config.demo });
+  await app.register(pages, { demo: config.demo, appName: config.appName });
   await app.register(guessLimit, { config });
   await frameworkErrors.attach(app, app.securityHeaders, logRequest);
   // PKCE's verifiers are derived from each flow's state under a key of their own, derived from ENCRYPTION_KEY.
@@ -173,12 +184,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(metricsRoute, { registry: app.metricsRegistry, token: config.metrics.token });
   await app.register(installRoute, { config, installSecret });
   await app.register(oauthRedirectRoute, { config, installUrl, pkce });
-  await app.register(testMessageRoute, { config, installUrl });
+  await app.register(installedRoute, { config, installUrl });
+  await app.register(testMessageRoute, { config });
   const { signingSecret } = config.slack;
   if (signingSecret !== undefined) await app.register(slackEventsRoute, { signingSecret });
 
   let emulator: SlackEmulator | undefined;
   if (config.demo) {
+    await app.register(demoHomeRoute, { installUrl });
     // Loaded only in demo mode: a production server never runs the emulator's code (the bundle holds it, uninitialised).
     const [{ default: emulatorPlugin }, { SlackEmulator }] = await Promise.all([
       import('./emulator/plugin.js'),

@@ -70,6 +70,10 @@ export interface Config {
     oldKeys: Buffer[];
   };
   logLevel: string;
+  /** From APP_NAME: names the product in page titles, headings and the test message. */
+  appName: string;
+  /** From LANDING_INSTRUCTIONS: an Eta file for the landing page's "How to use it"; undefined for the shipped one. */
+  landingInstructions: string | undefined;
 }
 
 export interface PostgresConfig {
@@ -326,6 +330,11 @@ export function loadConfig(environment: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
 
+  const appName = trimmed(env, 'APP_NAME') ?? 'Slack webhook installer';
+  if (appName.length > 80 || /[\p{Cc}\p{Cf}]/u.test(appName)) {
+    throw new ConfigError('APP_NAME must be at most 80 characters, with no control or formatting characters');
+  }
+
   return {
     port,
     host,
@@ -356,6 +365,8 @@ export function loadConfig(environment: Env = process.env): Config {
     http,
     encryption,
     logLevel,
+    appName,
+    landingInstructions: trimmed(env, 'LANDING_INSTRUCTIONS'),
   };
 }
 

@@ -33,6 +33,10 @@ try {
     }
   });
 } catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Configuration error: ${err.message}`);
+    process.exit(1);
+  }
   if (err instanceof StoreOpenError) {
     console.error(`Database error: ${err.message}`);
     process.exit(1);

@@ -42,7 +42,7 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   await page.click('[data-team="T0ACME0001"]');
   await page.selectOption('#channel', { label: '#alerts' });
   await page.click('#allow');
-  await page.waitForURL(/\/slack\/oauth_redirect/);
+  await page.waitForURL(/\/slack\/installed\/[A-Za-z0-9_-]{22}$/);
 
   assert.equal(await page.textContent('h1'), 'Your Slack webhook is ready');
   assert.equal(await page.textContent('#workspace'), 'Acme Corp');
@@ -70,7 +70,7 @@ test('in Chromium: install URL → pick a workspace and channel → Allow → th
   await page.goto(`${server.url}/_emulator`);
   const channel = page.locator('[data-team="T0ACME0001"] .channel', { hasText: '#alerts' });
   assert.match(await channel.innerText(), /posted from the browser test/);
-  assert.match(await channel.innerText(), /This webhook works/, 'the test message arrived too');
+  assert.match(await channel.innerText(), /this webhook works/, 'the test message arrived too');
 
   // Uninstalling the app on the emulator's page sends signed events to the server, which revokes the install.
   await page.click('[data-uninstall="T0ACME0001"]');

@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   Browser,
+  consent,
   emulatorEnv,
   install,
+  location,
   openServerStore,
   startEmulator,
   startServerProcess,
@@ -25,21 +27,30 @@ test('200 installs at once against one server: 200 rows, no SQLITE_BUSY, no 5xx'
   assert.equal(await store.installations.count(), 200);
 });
 
-test('SIGTERM finishes the install in flight, closes the database and exits 0', async (t) => {
+test('SIGTERM finishes the install in flight, closes the database and exits 0; its page is there after a restart', async (t) => {
   const emu = await startEmulator(t);
   const server = await startServerProcess(t, { ...emulatorEnv(emu), LOG_LEVEL: 'info' });
   emu.emulator.failNext('oauth.v2.access', { kind: 'delay', ms: 1500 });
-  const landing = install(new Browser(), server.installUrl);
+  const browser = new Browser();
+  const callback = await consent(browser, server.installUrl);
+  const answer = browser.get(callback);
   // Wait until the callback is waiting on Slack: the emulator has taken the delay fault.
   await waitUntil(() => emu.emulator.pendingFaults().length === 0, 'the callback reached Slack');
   const exited = server.stop('SIGTERM');
-  const { res, html } = await landing;
-  assert.equal(res.status, 200, html);
+  const res = await answer;
+  assert.equal(res.status, 303, await res.text());
   assert.equal(await exited, 0);
   assert.match(server.output(), /shutting down/);
   const store = await openServerStore(t, server.cwd);
   assert.equal(await store.installations.count(), 1);
-  assert.equal((await store.installations.get(1))!.webhookUrl, webhookUrlFrom(html));
+  const webhookUrl = (await store.installations.get(1))!.webhookUrl;
+  await store.close();
+
+  // The landing page has an address of its own: once the server is back, the browser gets its page.
+  const again = await startServerProcess(t, { ...emulatorEnv(emu), LOG_LEVEL: 'warn' }, server.cwd);
+  const page = await browser.get(new URL(location(res), again.url).href);
+  assert.equal(page.status, 200);
+  assert.equal(webhookUrlFrom(await page.text()), webhookUrl);
 });
 
 test('SIGKILL in the middle of a stream of installs loses no install whose landing page was shown, and corrupts nothing', async (t) => {

@@ -57,7 +57,7 @@ describe('consent page GET /oauth/v2/authorize', () => {
     const links = [...html.matchAll(/<a href="([^"]+)" data-team="(T[A-Z0-9]+)">/g)];
     assert.deepEqual(
       links.map((m) => m[2]),
-      ['T0ACME0001', 'T0GLOBEX01', 'T0SCRIPT01', 'T0INITECH1'],
+      ['T0ACME0001', 'T0GLOBEX01', 'T0NORTHW01', 'T0INITECH1', 'T0SCRIPT01'],
     );
     const query = new URLSearchParams(links[0]![1]!.replaceAll('&amp;', '&').slice(1));
     assert.equal(query.get('team'), 'T0ACME0001');

@@ -11,6 +11,7 @@ import { SlackEmulator, type EmulatorApp } from '../src/emulator/state.js';
 import { secretBoxFor } from '../src/crypto/keys.js';
 import type { Db } from '../src/store/sqlite/database.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
+import { HOSTILE_WORKSPACE } from './support/workspaces.js';
 
 export const TEST_APP = {
   clientId: '1234567890.0987654321',
@@ -39,7 +40,11 @@ export interface RunningEmulator {
 
 /** The Slack emulator, alone on loopback, as the tests' Slack. */
 export async function startEmulator(t: TestContext, apps: EmulatorApp[] = [TEST_APP]): Promise<RunningEmulator> {
-  const emulator = new SlackEmulator({ apps, publicUrl: 'http://127.0.0.1/_emulator' });
+  const emulator = new SlackEmulator({
+    apps,
+    publicUrl: 'http://127.0.0.1/_emulator',
+    workspaces: [HOSTILE_WORKSPACE],
+  });
   const server = Fastify();
   await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -199,15 +204,21 @@ export async function consent(browser: Browser, installUrl: string, choice: Cons
   return location(answer);
 }
 
-/** A whole install; returns the landing page's response and HTML. */
+/**
+ * A whole install; returns the landing page's response and HTML (after the callback's 303, followed as a browser
+ * does), the callback's URL and its own answer.
+ */
 export async function install(browser: Browser, installUrl: string, choice: ConsentChoice = {}) {
   const callback = await consent(browser, installUrl, choice);
-  const res = await browser.get(callback);
-  return { res, html: await res.text(), callback };
+  const callbackRes = await browser.get(callback);
+  if (callbackRes.status !== 303) return { res: callbackRes, html: await callbackRes.text(), callback, callbackRes };
+  const landingUrl = new URL(location(callbackRes), callback).href;
+  const res = await browser.get(landingUrl);
+  return { res, html: await res.text(), callback, callbackRes, landingUrl };
 }
 
 export function webhookUrlFrom(html: string): string {
-  const m = /id="webhook-url"[^>]*value="([^"]+)"/.exec(html);
+  const m = /id="webhook-url"[^>]*>([^<]+)<\/textarea>/.exec(html);
   if (m === null) throw new Error('no webhook URL on the page');
   return decodeEntities(m[1]!);
 }

@@ -67,7 +67,7 @@ test('a callback without state, with a forged state, or from another browser is 
   );
   // None of that spent the real flow.
   const ok = await browser.get(callback.href);
-  assert.equal(ok.status, 200);
+  assert.equal(ok.status, 303);
   assert.equal(await count(app), 1);
   assert.ok(state);
 });
@@ -77,11 +77,12 @@ test('a state is usable once: reloading the landing page does not install twice'
   const browser = new Browser();
   const { res, callback } = await install(browser, app.installUrl);
   assert.equal(res.status, 200);
-  // The cookie was cleared on use; a browser that kept it anyway is still refused.
+  // The cookie was cleared on use; a browser that kept it anyway (without the landing session) is still refused.
   const state = new URL(callback).searchParams.get('state')!;
   const { stateCookieName } = await import('../src/slack/state-cookie.js');
-  browser.cookies.set(stateCookieName(state), state);
-  await assertFailurePage(await browser.get(callback), 400, /already been completed/, {
+  const kept = new Browser();
+  kept.cookies.set(stateCookieName(state), state);
+  await assertFailurePage(await kept.get(callback), 400, /already used/, {
     retry: true,
     installUrl: app.installUrl,
   });

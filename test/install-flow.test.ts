@@ -115,8 +115,9 @@ test('two installs started in two tabs of one browser both complete', async (t) 
   const tab2 = await consent(browser, app.installUrl);
   const r2 = await browser.get(tab2);
   const r1 = await browser.get(tab1);
-  assert.equal(r1.status, 200);
-  assert.equal(r2.status, 200);
+  assert.equal(r1.status, 303);
+  assert.equal(r2.status, 303);
+  assert.notEqual(r1.headers.get('location'), r2.headers.get('location'), 'two landing pages');
   assert.equal(await app.store.installations.count(), 2);
 });
 

@@ -6,6 +6,7 @@ import { stateCookieName } from '../src/slack/state-cookie.js';
 import {
   Browser,
   consent,
+  freePort,
   install,
   INSTALL_SECRET,
   startApp,
@@ -130,15 +131,25 @@ test('a state stays used across a restart of the server', async (t) => {
   assert.equal(res.status, 200);
   await first.app.close();
 
+  // On another port: a pooled keep-alive socket to the closed server must not carry the replay.
   const { buildApp } = await import('../src/app.js');
   const again = await buildApp(first.config, { logger: false });
-  await again.listen({ port: first.config.port, host: '127.0.0.1' });
+  const port = await freePort();
+  await again.listen({ port, host: '127.0.0.1' });
   t.after(() => again.close());
-  const state = new URL(callback).searchParams.get('state')!;
-  browser.cookies.set(stateCookieName(state), state);
-  const replay = await browser.get(callback);
+  const replayUrl = new URL(callback);
+  replayUrl.port = String(port);
+  const state = replayUrl.searchParams.get('state')!;
+  // A browser that kept the state's cookie (but not the landing session) is told the link was used.
+  const stranger = new Browser();
+  stranger.cookies.set(stateCookieName(state), state);
+  const replay = await stranger.get(replayUrl.href);
   assert.equal(replay.status, 400);
-  assert.match(await replay.text(), /already been completed/);
+  assert.match(await replay.text(), /already used/);
+  // The browser that completed it is told so, and where its page is.
+  const mine = await browser.get(replayUrl.href);
+  assert.equal(mine.status, 200);
+  assert.match(await mine.text(), /This install was completed/);
   assert.equal(await again.store.installations.count(), 1);
 });
 

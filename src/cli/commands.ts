@@ -184,12 +184,16 @@ export const COMMANDS: Record<string, Command> = {
 
   'rotate-key': {
     usage: 'rotate-key',
-    summary: 're-encrypt every installation under ENCRYPTION_KEY (old keys from ENCRYPTION_KEYS_OLD)',
+    summary:
+      're-encrypt every installation and the generated install secret under ENCRYPTION_KEY (old keys from ENCRYPTION_KEYS_OLD)',
     run: async (args, ctx) => {
       noArgs(args);
-      const changed = await withStore(ctx.config(), (store) => store.installations.resealAll());
+      const [changed, settings] = await withStore(ctx.config(), async (store) => [
+        await store.installations.resealAll(),
+        await store.settings.resealAll(),
+      ]);
       ctx.out.write(
-        `re-encrypted ${changed} installation(s) under the current key; ENCRYPTION_KEYS_OLD can now be emptied\n`,
+        `re-encrypted ${changed} installation(s) and ${settings} setting(s) under the current key; ENCRYPTION_KEYS_OLD can now be emptied\n`,
       );
       return 0;
     },

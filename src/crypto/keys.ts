@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
+import { makePrivate } from '../private-file.js';
 import { parseKey, SecretBox } from './secret-box.js';
 
 /** Where a key is kept when ENCRYPTION_KEY is not set (never in production): beside the database. */
@@ -12,11 +13,13 @@ export function keyFilePath(databasePath: string): string {
 /** The key in the file, or a new random one written there once (readable by this user only). */
 function loadOrCreateKeyFile(path: string): Buffer {
   try {
-    return parseKey(path, readFileSync(path, 'utf8'));
+    const key = parseKey(path, readFileSync(path, 'utf8'));
+    makePrivate(path); // a key file from an earlier version, or copied in by hand, may be readable by others
+    return key;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   return key;

@@ -64,6 +64,8 @@ export interface EmulatorOptions {
   now?: () => number;
   /** How many webhooks are kept before the oldest is dropped (1000: a public demo's memory stays bounded). */
   maxWebhooks?: number;
+  /** Workspaces besides the seeded demo companies (tests add ones whose names stress escaping). */
+  workspaces?: Workspace[];
 }
 
 /**
@@ -75,7 +77,7 @@ export class SlackEmulator {
   private base = '';
   private readonly now: () => number;
   private readonly apps: Apps;
-  private readonly teams = new Workspaces();
+  private readonly teams: Workspaces;
   private readonly codes: AuthorizationCodes;
   private readonly bots: BotTokens;
   private readonly hooks: IncomingWebhooks;
@@ -97,6 +99,7 @@ export class SlackEmulator {
     this.publicUrl = options.publicUrl;
     this.now = options.now ?? Date.now;
     this.apps = new Apps(options.apps);
+    this.teams = new Workspaces(options.workspaces);
     this.codes = new AuthorizationCodes(this.now);
     this.bots = new BotTokens(this.now);
     this.hooks = new IncomingWebhooks(

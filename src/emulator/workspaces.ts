@@ -58,15 +58,14 @@ const SEED_WORKSPACES: Workspace[] = [
     ],
   },
   {
-    // Workspace names are free text on Slack, so this one exists to test the main app's escaping.
-    id: 'T0SCRIPT01',
-    name: '<script>alert("ws")</script> & Co',
-    domain: 'script-co',
-    userId: 'U0SCRIPT01',
+    id: 'T0NORTHW01',
+    name: 'Northwind Traders',
+    domain: 'northwind',
+    userId: 'U0NORTHW01',
     channels: [
-      { id: 'C0SCRIPT01', name: 'general' },
-      { id: 'C0SCRIPT02', name: 'alerts' },
-      { id: 'C0SCRIPT03', name: 'deploys' },
+      { id: 'C0NORTHW01', name: 'general' },
+      { id: 'C0NORTHW02', name: 'ops-alerts' },
+      { id: 'C0NORTHW03', name: 'data-pipelines' },
     ],
   },
   {
@@ -83,13 +82,16 @@ const SEED_WORKSPACES: Workspace[] = [
   },
 ];
 
-/** The seeded workspaces and their channels; consent can create channels and the home page archive them. */
+/**
+ * The seeded workspaces (plausible companies, for the demo) and any a test adds (names that stress escaping live
+ * in the tests); consent can create channels and the home page archive them.
+ */
 export class Workspaces {
   private readonly teams = new Map<string, Workspace>();
   private readonly enterprises = new Map<string, Enterprise>();
 
-  constructor() {
-    for (const ws of SEED_WORKSPACES) this.teams.set(ws.id, structuredClone(ws));
+  constructor(extra: Workspace[] = []) {
+    for (const ws of [...SEED_WORKSPACES, ...extra]) this.teams.set(ws.id, structuredClone(ws));
     for (const org of SEED_ENTERPRISES) this.enterprises.set(org.id, { ...org });
   }
 

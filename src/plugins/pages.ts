@@ -19,6 +19,8 @@ export interface ErrorPage {
   retryUrl?: string;
   /** Said instead of a link where the link would be a secret the reader has not shown they hold. */
   retryHint?: string;
+  /** Where to go next, when there is a page to go to (shown as a button). */
+  link?: { href: string; text: string };
 }
 
 /** A status line a person can read, for Fastify's own 4xx errors (their messages carry no secrets, but are terse). */
@@ -32,13 +34,13 @@ function describeClientError(error: FastifyError, status: number): ErrorPage {
 }
 
 export default fp(
-  async (app, opts: { demo: boolean }) => {
+  async (app, opts: { demo: boolean; appName: string }) => {
     await app.register(view, {
       engine: { eta: new Eta() },
       root: viewsDir,
       layout: 'layout.eta',
       production: true, // compile each template once
-      defaultContext: { demo: opts.demo },
+      defaultContext: { demo: opts.demo, appName: opts.appName },
     });
 
     app.decorateReply('page', async function (this: FastifyReply, template: string, data: object, status = 200) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { cookieValue, sameSecret, stringFields } from '../input.js';
 import type { ErrorPage } from '../plugins/pages.js';
@@ -9,7 +9,7 @@ import { stateCookieName, stateCookieOptions } from '../slack/state-cookie.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { StateError } from '../store/oauth-states.js';
 import type { StateClaim, StateFailure } from '../store/types.js';
-import { landingCookieName, landingCookieOptions, landingFields, renderLanding } from '../landing.js';
+import { landingCookieName, landingCookieOptions, landingPath } from '../landing.js';
 import { label } from '../plugins/metrics.js';
 import { GUESSABLE } from '../plugins/guess-limit.js';
 
@@ -38,10 +38,10 @@ const UNEXPECTED_ANSWER: ErrorPage = {
 const STATE_PAGES: Record<StateFailure | 'missing' | 'other_browser', string> = {
   missing: 'The answer from Slack did not carry the state this server sent, so it cannot be trusted.',
   other_browser:
-    'This install was started in another browser, or this browser did not keep the cookie this server set. Start again in this browser.',
+    'This install was started in another browser, or this browser did not keep the cookie this server set. Open the install link again in the browser you want to use.',
   unknown: 'The answer from Slack carried a state this server never issued, so it cannot be trusted.',
   expired: 'This install link was opened more than 10 minutes ago and has expired.',
-  used: 'This install has already been completed, or the page was reloaded. Each install link works once.',
+  used: 'This link back from Slack completed an install already, and each one works once. The webhook URL was shown in the browser that completed it.',
 };
 
 function failurePage(failure: ExchangeFailure): { status: number; page: ErrorPage } {
@@ -107,6 +107,36 @@ export default async function oauthRedirectRoute(
     return answer;
   }
 
+  /**
+   * A callback whose state was used already: opened again (reloaded, Back and Allow again) by the browser that
+   * completed the install, which holds that install's landing session, or by anyone else.
+   */
+  async function usedCallback(request: FastifyRequest, reply: FastifyReply, state: string, issued: boolean) {
+    const value = cookieValue(request, landingCookieName(config.publicUrl));
+    const session = value === undefined ? undefined : await app.store.landingSessions.find(value);
+    const nonce = app.store.oauthStates.nonceOf(state);
+    if (
+      session !== undefined &&
+      nonce !== undefined &&
+      session.stateNonce === nonce &&
+      session.expiresAt > Date.now()
+    ) {
+      request.outcome = { event: 'install shown again', reason: 'state_used_same_browser' };
+      return reply.page('error', {
+        title: 'This install was completed',
+        message: 'You completed this install already, in this browser. Its webhook URL is on its page.',
+        link: { href: landingPath(session.landingId), text: 'Show the webhook URL' },
+      });
+    }
+    return fail(
+      reply,
+      400,
+      { title: 'This install link was already used', message: STATE_PAGES.used },
+      'state_used',
+      issued,
+    );
+  }
+
   const cancelled = (reply: FastifyReply, issued: boolean) =>
     fail(
       reply,
@@ -161,7 +191,11 @@ export default async function oauthRedirectRoute(
           'state_missing',
           false,
         );
-      if (claim === undefined)
+      // Without this flow's cookie, the state itself says what happened: a reload of a used callback is not
+      // "another browser", and a state this server never issued is not either.
+      const failure = claim ?? (await app.store.oauthStates.inspect(new Date(), state));
+      if (failure === 'used') return usedCallback(request, reply, state, issued);
+      if (failure === 'unused')
         return fail(
           reply,
           400,
@@ -185,8 +219,8 @@ export default async function oauthRedirectRoute(
       return fail(
         reply,
         400,
-        { title: 'Install could not be verified', message: STATE_PAGES[claim] },
-        `state_${claim}`,
+        { title: 'Install could not be verified', message: STATE_PAGES[failure] },
+        `state_${failure}`,
         issued,
       );
     }
@@ -255,13 +289,7 @@ export default async function oauthRedirectRoute(
             true,
           );
         }
-        return await fail(
-          reply,
-          400,
-          { title: 'Install could not be verified', message: STATE_PAGES.used },
-          'state_used',
-          true,
-        );
+        return await usedCallback(request, reply, state!, true);
       }
       app.metrics.installsCompleted.inc();
       request.outcome = {
@@ -270,8 +298,9 @@ export default async function oauthRedirectRoute(
         teamId: installation.team?.id,
         channelId: installation.incomingWebhook?.channelId,
       };
+      // Post/Redirect/Get: the page with the webhook URL has an address of its own, which can be reloaded.
       reply.setCookie(landingCookieName(config.publicUrl), recorded.session, landingCookieOptions(config.publicUrl));
-      return await renderLanding(reply, landingFields(installation), { installUrl, csrf: recorded.csrf });
+      return await reply.header('cache-control', 'no-store').redirect(landingPath(recorded.landingId), 303);
     } finally {
       app.store.oauthStates.release(claim); // a no-op once spent or recorded
     }

@@ -81,9 +81,19 @@ export async function checkWebhook(url: string, timeoutMs: number): Promise<Webh
 
 export type TestMessageResult = { ok: true } | { ok: false; reason: string; dead: boolean };
 
-/** Posts the landing page's test message and says what Slack answered. */
-export async function sendTestMessage(url: string, channel: string, timeoutMs: number): Promise<TestMessageResult> {
-  const text = `:wave: Hello ${channel}! This webhook works: messages sent to it will appear here.`;
+/** Slack's own escaping for text it would otherwise read as markup (its "Formatting text" docs): & < and >. */
+function slackEscape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Posts the landing page's test message, which names the product (APP_NAME), and says what Slack answered. */
+export async function sendTestMessage(
+  url: string,
+  channel: string,
+  appName: string,
+  timeoutMs: number,
+): Promise<TestMessageResult> {
+  const text = `:wave: Hello ${slackEscape(channel)}! This is a test message from ${slackEscape(appName)}: this webhook works, and messages sent to it will appear here.`;
   const answer = await postToWebhook(url, { text }, timeoutMs);
   if (answer.kind === 'unreachable')
     return { ok: false, reason: `Slack could not be reached (${answer.detail})`, dead: false };

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SessionRefusal } from './types.js';
+import type { SessionRefusal, TestResult } from './types.js';
 
 // The rules of the landing page's session, the same for both databases; each store keeps only the hashes.
 
-/** How long the landing page's "Send a test message" button works. */
+/** How long the landing page shows the webhook URL to the browser that made the install, and its test button works. */
 export const LANDING_SESSION_TTL_MS = 10 * 60 * 1000;
 /** How many test messages one landing page may send. */
 export const LANDING_SESSION_MAX_USES = 5;
@@ -19,12 +19,33 @@ export function newSession(now: number): {
   row: { sessionHash: string; csrfHash: string; expiresAt: number };
 } {
   const session = randomBytes(32).toString('base64url');
-  const csrf = randomBytes(32).toString('base64url');
+  const csrf = csrfFor(session);
   return {
     session,
     csrf,
     row: { sessionHash: sessionHash(session), csrfHash: sessionHash(csrf), expiresAt: now + LANDING_SESSION_TTL_MS },
   };
+}
+
+/**
+ * The page's CSRF token, derived from the session value: the page can be rendered again on a reload (only hashes
+ * are stored), and a site that does not hold the HttpOnly session cookie cannot compute it.
+ */
+export function csrfFor(session: string): string {
+  return createHash('sha256').update('slack-webhook-installer csrf\0').update(session).digest('base64url');
+}
+
+/** The last test message's result as stored (JSON text), or undefined. */
+export function parseTest(text: string | null): TestResult | undefined {
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as { ok?: unknown; message?: unknown };
+    return typeof value.ok === 'boolean' && typeof value.message === 'string'
+      ? { ok: value.ok, message: value.message }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why a stored session cannot send (before its use is counted), or undefined when it can. */

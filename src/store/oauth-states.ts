@@ -59,6 +59,21 @@ export class StateTokens {
     return STATE_VERSION + Buffer.concat([body, this.#mac(STATE_VERSION, body)]).toString('base64url');
   }
 
+  /** The nonce of a state this server signed (expired or not), or undefined for any other text. */
+  nonceOf(state: string): string | undefined {
+    try {
+      return this.check(new Date(Number(this.issuedAt(state))), state).nonce;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** When a state says it was issued (unchecked), in milliseconds; NaN when it is not shaped like a state. */
+  issuedAt(state: string): number {
+    const raw = Buffer.from(state, 'base64url');
+    return raw.length === NONCE_BYTES + TIME_BYTES + MAC_BYTES ? raw.readUIntBE(NONCE_BYTES, TIME_BYTES) : NaN;
+  }
+
   /** The nonce and expiry of a state this server signed and that has not expired; throws a StateError otherwise. */
   check(now: Date, state: string): StateClaim {
     // Unversioned: a state issued before versions existed, whose MAC covers the body alone.

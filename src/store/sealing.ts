@@ -26,6 +26,7 @@ export interface InstallationRow {
   installer_user_id: string | null;
   installed_at: number | string;
   key_id: string | null;
+  landing_id: string | null;
   revoked_at: number | string | null;
   revoked_reason: string | null;
   bot_id: string | null;
@@ -68,6 +69,8 @@ export interface NewInstallationRow {
   enterprise_url: string | null;
   token_type: string | null;
   auth_version: string | null;
+  /** The address of its landing page (`/slack/installed/<landing_id>`), when it has one. */
+  landing_id: string | null;
 }
 
 export const NEW_ROW_COLUMNS = [
@@ -97,6 +100,7 @@ export const NEW_ROW_COLUMNS = [
   'enterprise_url',
   'token_type',
   'auth_version',
+  'landing_id',
 ] as const satisfies ReadonlyArray<keyof NewInstallationRow>;
 
 /** The columns holding ciphertext; each is sealed with its own name as associated data. */
@@ -110,6 +114,9 @@ export type SealedColumns = Pick<InstallationRow, 'id' | 'key_id' | SealedColumn
 const aad = (column: SealedColumn) => `installations.${column}`;
 const WEBHOOK_AAD = aad('webhook_url');
 const TOKEN_AAD = aad('bot_token');
+
+/** Associated data of a sealed setting: a value moved to another key does not open. */
+export const settingAad = (key: string) => `settings.${key}`;
 
 /** A column's plaintext; rows from before encryption (key_id NULL) still hold it as it is. */
 function unseal(box: SecretBox, value: string | null, keyId: string | null, aad: string): string | null {
@@ -146,7 +153,12 @@ const seal = (box: SecretBox, value: string | undefined, column: SealedColumn) =
 const list = (value: string[] | undefined) => (value === undefined ? null : value.join(','));
 
 /** A new row for an install, its secrets sealed under the current key; throws when it carries no webhook. */
-export function newRow(installation: Installation, box: SecretBox, now = Date.now()): NewInstallationRow {
+export function newRow(
+  installation: Installation,
+  box: SecretBox,
+  landingId: string | null = null,
+  now = Date.now(),
+): NewInstallationRow {
   const webhook = installation.incomingWebhook;
   if (webhook?.url === undefined || webhook.channelId === undefined || webhook.channel === undefined) {
     throw new TypeError('an installation without an incoming webhook (URL, channel and channel id) cannot be stored');
@@ -174,6 +186,7 @@ export function newRow(installation: Installation, box: SecretBox, now = Date.no
     enterprise_url: installation.enterpriseUrl ?? null,
     token_type: installation.tokenType ?? null,
     auth_version: installation.authVersion ?? null,
+    landing_id: landingId,
   };
 }
 

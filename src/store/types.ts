@@ -76,6 +76,8 @@ export interface Installations extends InstallationStore {
   /** Inserts a new row for an install that carries an incoming webhook; returns the new id. */
   insert(installation: Installation): Promise<number>;
   get(id: number): Promise<InstallationRecord | undefined>;
+  /** The installation whose landing page is `/slack/installed/<landingId>`. */
+  byLandingId(landingId: string): Promise<InstallationRecord | undefined>;
   /** How many installations match (all of them by default); answered from an index where a filter allows. */
   count(scan?: InstallationScan): Promise<number>;
   /** The matching installations in id order, as an array: for small results (a page, a workspace). */
@@ -135,15 +137,45 @@ export interface OAuthStates extends StateStore {
   spend(claim: StateClaim): Promise<void>;
   /** Lets go of a claim in this process; a no-op once spent or recorded. */
   release(claim: StateClaim): void;
+  /**
+   * What a state is, without claiming it: for a callback that arrives without its flow's cookie, so that its page
+   * can say what happened (a used state is a reload or a replay, not a flow from another browser).
+   */
+  inspect(now: Date, state: string): Promise<StateFailure | 'unused'>;
+  /** The nonce of a state this server signed, or undefined for any other text. */
+  nonceOf(state: string): string | undefined;
 }
 
 export type SessionRefusal = 'unknown' | 'expired' | 'bad_csrf' | 'used_up';
 
 /** The landing page's short session that lets the browser that just installed send test messages. */
 export interface LandingSessions {
-  create(installationId: number, now?: number): Promise<{ session: string; csrf: string }>;
+  /** A new session for an install; `stateNonce` is the nonce of the OAuth state that completed it. */
+  create(installationId: number, stateNonce?: string | null, now?: number): Promise<{ session: string; csrf: string }>;
+  /** The session of this cookie value, expired or not; undefined when there is none (or its install has no page). */
+  find(session: string): Promise<LandingSession | undefined>;
   /** Spends one use of the session when the CSRF token matches; returns its installation id, or why not. */
   use(session: string, csrf: string, now?: number): Promise<{ installationId: number } | { refused: SessionRefusal }>;
+  /** Keeps the result of the session's last test message, for its landing page to show. */
+  recordTest(session: string, result: TestResult): Promise<void>;
+}
+
+/** What a test message did, in a sentence for the landing page. */
+export interface TestResult {
+  ok: boolean;
+  message: string;
+}
+
+/** A landing session as the routes see it. */
+export interface LandingSession {
+  installationId: number;
+  /** The address of the install's landing page (`/slack/installed/<landingId>`). */
+  landingId: string;
+  expiresAt: number;
+  uses: number;
+  /** The nonce of the OAuth state that completed the install, when known. */
+  stateNonce: string | null;
+  lastTest: TestResult | undefined;
 }
 
 /** Values the server generates once and keeps, such as the install secret. */
@@ -153,6 +185,12 @@ export interface Settings {
   getOrCreate(key: string, make: () => string): Promise<string>;
   /** The install secret generated on the first start, for when INSTALL_SECRET is unset. */
   installSecret(): Promise<string>;
+  /** Key ids that values are sealed under but that are not configured. */
+  unknownKeyIds(): Promise<string[]>;
+  /** Seals the values stored before sealing existed (at start-up); returns how many. */
+  resealPlaintext(): Promise<number>;
+  /** Seals every value not sealed under the current key (key rotation); returns how many. */
+  resealAll(): Promise<number>;
 }
 
 /** Events API deliveries already handled, by Slack's `event_id`, for an hour (SEEN_EVENT_TTL_MS). */
@@ -165,6 +203,8 @@ export interface SeenEvents {
 
 export interface RecordedInstall {
   id: number;
+  /** The address of its landing page: `/slack/installed/<landingId>`. */
+  landingId: string;
   /** The landing page's session: a cookie value and the page's CSRF token. */
   session: string;
   csrf: string;

@@ -5,6 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import emulatorPlugin from '../../src/emulator/plugin.js';
 import { SlackEmulator, type EmulatorApp } from '../../src/emulator/state.js';
+import { HOSTILE_WORKSPACE } from './workspaces.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789ab';
 export const APP: EmulatorApp = {
@@ -45,6 +46,7 @@ export async function startEmulator(t: TestContext, serverOptions: FastifyServer
     apps: [APP, OTHER, CONFIGURED],
     publicUrl: 'http://unset.invalid',
     now: () => clock.now,
+    workspaces: [HOSTILE_WORKSPACE],
   });
   const server = Fastify(serverOptions);
   await server.register(emulatorPlugin, { emulator, prefix: '/_emulator' });

@@ -36,6 +36,7 @@ export class SqliteInstallations implements Installations {
   readonly #notUnder;
   readonly #update;
   readonly #byId;
+  readonly #byLandingId;
   readonly #latestForTeam;
   readonly #latestForEnterprise;
   readonly #latestForTeamUser;
@@ -65,6 +66,7 @@ export class SqliteInstallations implements Installations {
       `UPDATE installations SET ${SEALED.map((c) => `${c} = @${c}`).join(', ')}, key_id = @key_id WHERE id = @id`,
     );
     this.#byId = db.prepare<[number], InstallationRow>('SELECT * FROM installations WHERE id = ?');
+    this.#byLandingId = db.prepare<[string], InstallationRow>('SELECT * FROM installations WHERE landing_id = ?');
     // The newest is the last inserted: ids grow with time, and an index on (team_id) is already in id order.
     this.#latestForTeam = db.prepare<[string], InstallationRow>(
       'SELECT * FROM installations WHERE team_id = ? AND is_enterprise_install = 0 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1',
@@ -153,9 +155,9 @@ export class SqliteInstallations implements Installations {
     return this.insertNow(installation);
   }
 
-  /** insert, synchronously, inside whatever transaction is open. */
-  insertNow(installation: Installation): number {
-    const row = newRow(installation, this.#box);
+  /** insert, synchronously, inside whatever transaction is open; `landingId` is its landing page's address. */
+  insertNow(installation: Installation, landingId: string | null = null): number {
+    const row = newRow(installation, this.#box, landingId);
     const params = { ...row, is_enterprise_install: row.is_enterprise_install ? 1 : 0 };
     return Number(this.#insert.run(params).lastInsertRowid);
   }
@@ -228,6 +230,11 @@ export class SqliteInstallations implements Installations {
 
   async get(id: number): Promise<InstallationRecord | undefined> {
     const row = this.#byId.get(id);
+    return row === undefined ? undefined : toRecord(row, this.#box);
+  }
+
+  async byLandingId(landingId: string): Promise<InstallationRecord | undefined> {
+    const row = this.#byLandingId.get(landingId);
     return row === undefined ? undefined : toRecord(row, this.#box);
   }
 

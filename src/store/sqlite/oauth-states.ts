@@ -1,6 +1,6 @@
 import type { InstallURLOptions } from '@slack/oauth';
 import { StateError, StateTokens } from '../oauth-states.js';
-import type { OAuthStates, StateClaim } from '../types.js';
+import type { OAuthStates, StateClaim, StateFailure } from '../types.js';
 import type { Db } from './database.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -59,6 +59,21 @@ export class SqliteOAuthStates implements OAuthStates {
 
   release(claim: StateClaim): void {
     this.#claimed.delete(claim.nonce);
+  }
+
+  async inspect(now: Date, state: string): Promise<StateFailure | 'unused'> {
+    let claim: StateClaim;
+    try {
+      claim = this.#tokens.check(now, state);
+    } catch (err) {
+      if (err instanceof StateError) return err.reason;
+      throw err;
+    }
+    return this.#claimed.has(claim.nonce) || this.#isUsed.get(claim.nonce) !== undefined ? 'used' : 'unused';
+  }
+
+  nonceOf(state: string): string | undefined {
+    return this.#tokens.nonceOf(state);
   }
 
   async verifyStateParam(now: Date, state: string): Promise<InstallURLOptions> {

@@ -1,4 +1,5 @@
 import type { Installation } from '@slack/oauth';
+import { randomBytes } from 'node:crypto';
 import { KeyError, type SecretBox } from '../../crypto/secret-box.js';
 import { shippedMigrations } from '../migrations.js';
 import { StateError } from '../oauth-states.js';
@@ -38,7 +39,7 @@ export class SqliteStore implements Store {
   ) {
     this.installations = new SqliteInstallations(db, box);
     this.oauthStates = new SqliteOAuthStates(db, box.deriveKey('oauth state'));
-    this.settings = new SqliteSettings(db);
+    this.settings = new SqliteSettings(db, box);
     this.landingSessions = new SqliteLandingSessions(db);
     this.seenEvents = new SqliteSeenEvents(db);
     this.#ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
@@ -53,13 +54,16 @@ export class SqliteStore implements Store {
   static async open(path: string, box: SecretBox): Promise<SqliteStore> {
     const store = new SqliteStore(openDatabase(path), box);
     try {
-      const unknown = await store.installations.unknownKeyIds();
+      const unknown = [
+        ...new Set([...(await store.installations.unknownKeyIds()), ...(await store.settings.unknownKeyIds())]),
+      ];
       if (unknown.length > 0) {
         throw new KeyError(
-          `installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
+          `installations or settings are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
         );
       }
       await store.installations.resealPlaintext();
+      await store.settings.resealPlaintext();
     } catch (err) {
       await store.close();
       throw err;
@@ -86,8 +90,9 @@ export class SqliteStore implements Store {
     // Each install is a savepoint of its own, so one bad install does not undo the others.
     const one = this.db.transaction((installation: Installation, state: StateClaim) => {
       if (!this.oauthStates.markUsed(state)) throw new StateError('used');
-      const id = this.installations.insertNow(installation);
-      return { id, ...this.landingSessions.createNow(id) };
+      const landingId = randomBytes(16).toString('base64url');
+      const id = this.installations.insertNow(installation, landingId);
+      return { id, landingId, ...this.landingSessions.createNow(id, state.nonce) };
     });
     try {
       // In WAL mode a FULL commit waits for the log's fsync, which also covers the NORMAL commits before it.
