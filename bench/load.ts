@@ -107,7 +107,8 @@ function consentForm(authorize: URL): string {
 /**
  * One complete install as a browser makes it: the install URL, the emulator's consent form posted with Allow
  * (the form's fields built from the authorize URL, so the consent page's HTML is not rendered), and the callback
- * with the cookies the server set. Resolves when the landing page's body has arrived and carries a webhook URL.
+ * with the cookies the server set (and its redirect to the landing page, where there is one). Resolves when the
+ * landing page's body has arrived and carries a webhook URL.
  */
 async function oneFlow(agent: Agent, installUrl: URL): Promise<void> {
   const jar = new CookieJar();
@@ -124,8 +125,14 @@ async function oneFlow(agent: Agent, installUrl: URL): Promise<void> {
   const callback = locationOf(consent, 'consent form', authorize);
   if (callback.origin !== installUrl.origin)
     throw new Error(`consent form: redirected to ${callback.origin}, not to the server`);
-  const landing = await send(agent, 'GET', callback, jar.header());
+  let landing = await send(agent, 'GET', callback, jar.header());
   jar.take(landing.headers);
+  // This server answers the callback with a 303 to the install's landing page (Post/Redirect/Get), which a browser
+  // follows with the landing session's cookie; Bolt and the floor render the page from the callback itself.
+  if (landing.status === 303 && landing.headers.location !== undefined) {
+    landing = await send(agent, 'GET', new URL(landing.headers.location, callback), jar.header());
+    jar.take(landing.headers);
+  }
   if (landing.status !== 200)
     throw new Error(`callback: expected 200, got ${landing.status} ${landing.body.slice(0, 300).replace(/\s+/g, ' ')}`);
   if (!WEBHOOK_URL_RE.test(landing.body)) throw new Error('callback: the landing page shows no webhook URL');

@@ -104,7 +104,9 @@ export async function tabThrough(page: Page): Promise<FocusStop[]> {
       }
       const style = getComputedStyle(el);
       const [a, b] = [luminance(rgb(style.outlineColor)), luminance(rgb(behind))];
-      const label = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.textContent ? ` "${el.textContent.trim().slice(0, 30)}"` : ''}`;
+      // Its place in the document tells two "Copy" buttons apart.
+      const place = Array.from(document.getElementsByTagName('*')).indexOf(el);
+      const label = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}" @${place}`;
       return {
         element: label,
         outline: style.outlineStyle,
