@@ -16,8 +16,13 @@ async function injection(installUrl: string) {
   const attackerCallback = new URL(await consent(attacker, installUrl, { newChannel: 'attacker-own' }));
   const injected = new URL(attackerCallback);
   injected.searchParams.set('code', victimCallback.searchParams.get('code')!);
-  const res = await attacker.get(injected.href);
-  return { res, html: decodeEntities(await res.text()), victim, victimCallback };
+  const callbackRes = await attacker.get(injected.href);
+  // A completed install answers 303 to its landing page, which the browser then opens.
+  const res =
+    callbackRes.status === 303
+      ? await attacker.get(new URL(callbackRes.headers.get('location')!, injected).href)
+      : callbackRes;
+  return { res, callbackRes, html: decodeEntities(await res.text()), victim, victimCallback };
 }
 
 test('SLACK_PKCE=true: the authorize URL carries an S256 challenge of a verifier only the server can derive from the state', async (t) => {
@@ -58,12 +63,14 @@ test('PKCE on: an injected code fails on a clear 4xx page, nothing is stored, no
 
 test('PKCE off (the default): the injected code is exchanged, as the README warns; the code-bearing URL is not cached or referred', async (t) => {
   const { app } = await startApp(t);
-  const { res, html, victim, victimCallback } = await injection(app.installUrl);
+  const { res, callbackRes, html, victim, victimCallback } = await injection(app.installUrl);
   // What PKCE is for: without it, Slack cannot tell whose flow a code belongs to.
+  assert.equal(callbackRes.status, 303);
   assert.equal(res.status, 200);
   assert.match(html, /victim-private/);
   // What keeps codes from leaking instead: no Referer leaves the callback, and no cache keeps it.
-  assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(callbackRes.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(callbackRes.headers.get('cache-control'), 'no-store');
   assert.equal(res.headers.get('cache-control'), 'no-store');
   // The victim's own callback then fails: a code works once.
   const late = await victim.get(victimCallback.href);
