@@ -14,16 +14,19 @@ class RecordingBrowser extends Browser {
   }
 }
 
-/** Install, then press the test-message button; the callback goes to this server whatever PUBLIC_URL says. */
+/** Install, open the landing page, press the test-message button; requests go to this server whatever PUBLIC_URL says. */
 async function installAndTest(local: string, installUrl: string) {
   const browser = new RecordingBrowser();
   const callback = new URL(await consent(browser, installUrl));
-  const landing = await browser.get(`${local}${callback.pathname}${callback.search}`);
+  const answer = await browser.get(`${local}${callback.pathname}${callback.search}`);
+  assert.equal(answer.status, 303, 'to the landing page');
+  const landing = await browser.get(`${local}${answer.headers.get('location')!}`);
   const html = await landing.text();
   assert.equal(landing.status, 200, html);
+  assert.match(html, /id="webhook-url"/, 'the landing cookie is read back under its name');
   const csrf = decodeEntities(/name="csrf" value="([^"]+)"/.exec(html)![1]!);
   const sent = await browser.post(`${local}/slack/test-message`, { csrf });
-  assert.equal(sent.status, 200, 'the landing cookie is read back under its name');
+  assert.equal(sent.status, 303, 'sent, and back to the landing page');
   return browser.setCookies;
 }
 
@@ -66,6 +69,6 @@ test('with an http PUBLIC_URL cookies keep plain names and narrow paths, without
   const state = cookies.find((c) => c.startsWith('slack_state_'));
   const landing = cookies.find((c) => c.startsWith('slack_landing='));
   assert.match(state ?? '', /; Path=\/slack\/oauth_redirect(;|$)/);
-  assert.match(landing ?? '', /; Path=\/slack\/test-message(;|$)/);
+  assert.match(landing ?? '', /; Path=\/slack\/(;|$)/, 'the landing page, the test button and the callback');
   for (const cookie of cookies) assert.doesNotMatch(cookie, /__Host-|; Secure/i, cookie);
 });

@@ -46,7 +46,9 @@ test('the shipped instructions: Prefect, an environment variable and curl, each 
     assert.match(html, new RegExp(`<button type="button" class="copy" data-copy-target="${id}"`));
   }
   assert.match(html, /~\/\.prefect\/config\.toml/);
-  assert.match(html, /export SLACK_WEBHOOK_URL='/);
+  const text = (id: string) => decodeEntities(new RegExp(`<pre id="${id}">([^<]*)</pre>`).exec(html)![1]!);
+  assert.equal(text('snippet-env'), `export SLACK_WEBHOOK_URL='${webhookUrl}'`, 'quoted for a shell');
+  assert.equal(text('snippet-toml'), `[context.secrets]\nSLACK_WEBHOOK_URL = "${webhookUrl}"`, 'a TOML string');
   assert.match(
     html,
     /curl -X POST -H 'Content-type: application\/json' --data '\{&quot;text&quot;:&quot;Hello from Slack webhook installer&quot;\}'/,
