@@ -46,7 +46,7 @@ test('a bot token expiring within 2 hours is refreshed before the test message, 
   assert.equal((await authTest(running, before.bot!.token)).ok, true);
 
   const sent = await browser.post(`${running.url}/slack/test-message`, { csrf: csrfFrom(html) });
-  assert.equal(sent.status, 200);
+  assert.equal(sent.status, 303, 'sent, and back to the landing page');
   assert.equal(running.emu.emulator.messages().length, 1, 'the test message was posted');
   assert.equal(running.emu.emulator.refreshCount(), 1);
 
@@ -63,7 +63,7 @@ test('a token good for more than 2 hours is left alone', async (t) => {
   const { running, browser, html, stored } = await rotatingServer(t, 12 * 60 * 60);
   const before = await stored();
   const sent = await browser.post(`${running.url}/slack/test-message`, { csrf: csrfFrom(html) });
-  assert.equal(sent.status, 200);
+  assert.equal(sent.status, 303, 'sent, and back to the landing page');
   assert.equal(running.emu.emulator.refreshCount(), 0);
   assert.equal((await stored()).bot!.token, before.bot!.token);
 });
