@@ -191,18 +191,6 @@ export default async function oauthRedirectRoute(
           'state_missing',
           false,
         );
-      // Without this flow's cookie, the state itself says what happened: a reload of a used callback is not
-      // "another browser", and a state this server never issued is not either.
-      const failure = claim ?? (await app.store.oauthStates.inspect(new Date(), state));
-      if (failure === 'used') return usedCallback(request, reply, state, issued);
-      if (failure === 'unused')
-        return fail(
-          reply,
-          400,
-          { title: 'Install could not be verified', message: STATE_PAGES.other_browser },
-          'state_other_browser',
-          false,
-        );
       // The state's signature was good (the database is asked only after that), so the browser may start again.
       if (claim === 'unavailable')
         return fail(
@@ -215,6 +203,18 @@ export default async function oauthRedirectRoute(
           },
           'database_unavailable',
           true,
+        );
+      // Without this flow's cookie, the state itself says what happened: a reload of a used callback is not
+      // "another browser", and a state this server never issued is not either.
+      const failure = claim ?? (await app.store.oauthStates.inspect(new Date(), state));
+      if (failure === 'used') return usedCallback(request, reply, state, issued);
+      if (failure === 'unused')
+        return fail(
+          reply,
+          400,
+          { title: 'Install could not be verified', message: STATE_PAGES.other_browser },
+          'state_other_browser',
+          false,
         );
       return fail(
         reply,

@@ -376,7 +376,7 @@ export function conformance(name: string, harness: StoreHarness, skip: string | 
     );
     assert.equal(uses.filter((u) => 'installationId' in u && u.installationId === id).length, LANDING_SESSION_MAX_USES);
     assert.equal(uses.filter((u) => 'refused' in u && u.refused === 'used_up').length, 2);
-    const old = await store.landingSessions.create(id, Date.now() - LANDING_SESSION_TTL_MS - 1000);
+    const old = await store.landingSessions.create(id, null, Date.now() - LANDING_SESSION_TTL_MS - 1000);
     assert.deepEqual(await store.landingSessions.use(old.session, old.csrf), { refused: 'expired' });
   });
 

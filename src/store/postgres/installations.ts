@@ -29,6 +29,10 @@ const INSERT = {
     VALUES (${NEW_ROW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
 };
 const BY_ID = { name: 'installations-by-id', text: 'SELECT * FROM installations WHERE id = $1' };
+const BY_LANDING_ID = {
+  name: 'installations-by-landing-id',
+  text: 'SELECT * FROM installations WHERE landing_id = $1',
+};
 // The newest is the last inserted: ids grow with time.
 const LATEST_FOR_TEAM =
   'SELECT * FROM installations WHERE team_id = $1 AND NOT is_enterprise_install AND revoked_at IS NULL ORDER BY id DESC LIMIT 1';
@@ -177,8 +181,8 @@ export class PostgresInstallations implements Installations {
   }
 
   /** insert, on the connection of an open transaction. */
-  async insertWith(client: PoolClient, installation: Installation): Promise<number> {
-    const row = newRow(installation, this.#box);
+  async insertWith(client: PoolClient, installation: Installation, landingId: string | null = null): Promise<number> {
+    const row = newRow(installation, this.#box, landingId);
     const { rows } = await client.query<{ id: string }>({ ...INSERT, values: NEW_ROW_COLUMNS.map((c) => row[c]) });
     return Number(rows[0]!.id);
   }
@@ -211,6 +215,11 @@ export class PostgresInstallations implements Installations {
 
   async get(id: number): Promise<InstallationRecord | undefined> {
     const [row] = await this.#db.query<InstallationRow>(BY_ID, [id]);
+    return row === undefined ? undefined : toRecord(row, this.#box);
+  }
+
+  async byLandingId(landingId: string): Promise<InstallationRecord | undefined> {
+    const [row] = await this.#db.query<InstallationRow>(BY_LANDING_ID, [landingId]);
     return row === undefined ? undefined : toRecord(row, this.#box);
   }
 

@@ -1,6 +1,6 @@
 import type { InstallURLOptions } from '@slack/oauth';
 import { StateError, StateTokens } from '../oauth-states.js';
-import type { OAuthStates, StateClaim } from '../types.js';
+import type { OAuthStates, StateClaim, StateFailure } from '../types.js';
 import type { Pg } from './database.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -38,6 +38,24 @@ export class PostgresOAuthStates implements OAuthStates {
       await this.#db.run('DELETE FROM used_oauth_states WHERE expires_at < $1', [t]);
     }
     return claim;
+  }
+
+  async inspect(now: Date, state: string): Promise<StateFailure | 'unused'> {
+    let claim: StateClaim;
+    try {
+      claim = this.#tokens.check(now, state);
+    } catch (err) {
+      if (err instanceof StateError) return err.reason;
+      throw err;
+    }
+    const used = await this.#db.query<{ nonce: string }>('SELECT nonce FROM used_oauth_states WHERE nonce = $1', [
+      claim.nonce,
+    ]);
+    return used.length > 0 ? 'used' : 'unused';
+  }
+
+  nonceOf(state: string): string | undefined {
+    return this.#tokens.nonceOf(state);
   }
 
   /** The claim already recorded the use. */

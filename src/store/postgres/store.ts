@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Installation } from '@slack/oauth';
 import type { PostgresConfig } from '../../config.js';
 import { KeyError, type SecretBox } from '../../crypto/secret-box.js';
@@ -27,7 +28,7 @@ export class PostgresStore implements Store {
   ) {
     this.installations = new PostgresInstallations(db, box);
     this.oauthStates = new PostgresOAuthStates(db, box.deriveKey('oauth state'));
-    this.settings = new PostgresSettings(db);
+    this.settings = new PostgresSettings(db, box);
     this.landingSessions = new PostgresLandingSessions(db);
     this.seenEvents = new PostgresSeenEvents(db);
   }
@@ -40,13 +41,16 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(await connect(config, log), box);
     try {
       await migrate(store.db);
-      const unknown = await store.installations.unknownKeyIds();
+      const unknown = [
+        ...new Set([...(await store.installations.unknownKeyIds()), ...(await store.settings.unknownKeyIds())]),
+      ];
       if (unknown.length > 0) {
         throw new KeyError(
           `installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
         );
       }
       await store.installations.resealPlaintext();
+      await store.settings.resealPlaintext();
     } catch (err) {
       await store.close();
       throw err;
@@ -59,12 +63,13 @@ export class PostgresStore implements Store {
    * synchronous standbys where there are any) before the landing page is sent. The state's use was recorded when
    * it was claimed, before Slack was called, so it is not written again here.
    */
-  async recordInstall(installation: Installation, _state: StateClaim): Promise<RecordedInstall> {
+  async recordInstall(installation: Installation, state: StateClaim): Promise<RecordedInstall> {
     return this.db.transaction(async (client) => {
       await client.query('SET LOCAL synchronous_commit = on');
-      const id = await this.installations.insertWith(client, installation);
-      const session = await this.landingSessions.createWith(client, id);
-      return { id, ...session };
+      const landingId = randomBytes(16).toString('base64url');
+      const id = await this.installations.insertWith(client, installation, landingId);
+      const session = await this.landingSessions.createWith(client, id, state.nonce);
+      return { id, landingId, ...session };
     });
   }
 
