@@ -115,6 +115,8 @@ export async function consentVia(browser: Browser, replica: ServerProcess): Prom
 /** A whole install that starts on one replica and comes back from Slack to another. */
 export async function installAcross(start: ServerProcess, finish: ServerProcess, browser = new Browser()) {
   const callback = await consentVia(browser, start);
-  const res = await browser.get(at(finish, callback));
+  const answer = await browser.get(at(finish, callback));
+  // A completed install answers 303 to its landing page, which the browser opens on the same replica.
+  const res = answer.status === 303 ? await browser.get(at(finish, new URL(location(answer), callback).href)) : answer;
   return { res, html: await res.text(), browser };
 }
