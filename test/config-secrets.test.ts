@@ -42,6 +42,7 @@ test('every secret variable can be read from NAME_FILE, less its trailing newlin
     ENCRYPTION_KEYS_OLD_FILE: file('old', `${Buffer.alloc(32, 8).toString('hex')}`),
     METRICS_ENABLED: 'true',
     METRICS_TOKEN_FILE: file('metrics', 'metrics-token-from-a-file\n'),
+    DATABASE_URL_FILE: file('database', 'postgres://swi:password-from-a-file@db.internal:5432/swi\n'),
   });
   assert.equal(c.slack.clientSecret, 'client-secret-from-file');
   assert.equal(c.slack.signingSecret, 'signing-secret-from-file');
@@ -49,6 +50,7 @@ test('every secret variable can be read from NAME_FILE, less its trailing newlin
   assert.deepEqual(c.encryption.key, Buffer.alloc(32, 7));
   assert.deepEqual(c.encryption.oldKeys, [Buffer.alloc(32, 8)]);
   assert.equal(c.metrics.token, 'metrics-token-from-a-file');
+  assert.equal(c.postgres?.url, 'postgres://swi:password-from-a-file@db.internal:5432/swi');
   assert.deepEqual([...SECRET_VARIABLES].sort(), [
     'DATABASE_URL',
     'ENCRYPTION_KEY',
