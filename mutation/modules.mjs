@@ -7,7 +7,7 @@ export const modules = {
   },
   'oauth-states': {
     mutate: ['src/store/oauth-states.ts', 'src/store/sqlite/oauth-states.ts'],
-    tests: ['oauth-states', 'crypto-versions', 'oauth-concurrent-callbacks', 'store'],
+    tests: ['oauth-states', 'crypto-versions', 'oauth-concurrent-callbacks', 'store', 'landing-page'],
   },
   crypto: {
     mutate: ['src/crypto/keys.ts', 'src/crypto/secret-box.ts'],
