@@ -159,6 +159,34 @@ export function conformance(name: string, harness: StoreHarness, skip: string | 
     assert.equal(await store.installations.count(), 6);
   });
 
+  it('iterate: while another connection inserts and revokes, every row there from the start comes once, in id order', async (t) => {
+    const box = SecretBox.random();
+    const { store, open } = await harness.fresh(t, box);
+    const initial: number[] = [];
+    // More than two of PostgreSQL's pages (500 rows), so that writes land between pages as well as within one.
+    for (let n = 1; n <= 1100; n++) initial.push(await store.installations.insert(hook(n)));
+    const other = await open(box);
+    t.after(() => other.close());
+    const seen: number[] = [];
+    const added: number[] = [];
+    for await (const record of store.installations.iterate()) {
+      seen.push(record.id);
+      if (seen.length % 250 === 0) {
+        added.push(await other.installations.insert(hook(5000 + seen.length)));
+        assert.ok(await other.installations.revoke(initial.at(-seen.length / 250)!, 'meanwhile'), 'a row not read yet');
+      }
+    }
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!, `in id order, none twice (${seen[i]})`);
+    assert.deepEqual(
+      seen.filter((id) => id <= initial.at(-1)!),
+      initial,
+      'every row there from the start, revoked meanwhile or not',
+    );
+    // Rows added meanwhile come after them; whether each is seen depends on the database (SQLite reads one snapshot,
+    // PostgreSQL's pages each their own), never twice.
+    assert.ok(seen.filter((id) => id > initial.at(-1)!).every((id) => added.includes(id)));
+  });
+
   it("@slack/oauth's Installation contract: every field round-trips, refreshes update, deletes revoke, rotation re-seals all", async (t) => {
     const oldKey = randomBytes(32);
     const { store, open } = await harness.fresh(t, new SecretBox(oldKey));
@@ -403,6 +431,13 @@ export function conformance(name: string, harness: StoreHarness, skip: string | 
     const during = await open(new SecretBox(newKey, [oldKey]));
     assert.equal((await during.installations.get(1))!.webhookUrl, hook(1).incomingWebhook!.url);
     await during.installations.insert(hook(3));
+    // Rows under two keys: a store given a third names both (found by one index seek per key id, on both databases).
+    const keyIds = [new SecretBox(oldKey).keyId, new SecretBox(newKey).keyId];
+    await assert.rejects(open(new SecretBox(randomBytes(32))), (err: Error) => {
+      assert.ok(err instanceof KeyError);
+      for (const id of keyIds) assert.ok(err.message.includes(id), `${err.message} names ${id}`);
+      return true;
+    });
     assert.equal(await during.installations.resealAll(), 2);
     assert.equal(await during.installations.resealAll(), 0);
     await during.close();

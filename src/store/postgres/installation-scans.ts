@@ -9,6 +9,14 @@ import type { Pg } from './database.js';
 /** Rows per page when iterating: enough to amortise a round trip, few enough to keep memory flat. */
 const PAGE = 500;
 
+const KEY_IDS = `
+  WITH RECURSIVE k (key_id) AS (
+    SELECT min(key_id) FROM installations
+    UNION ALL
+    SELECT (SELECT min(key_id) FROM installations WHERE key_id > k.key_id) FROM k WHERE k.key_id IS NOT NULL
+  )
+  SELECT key_id FROM k WHERE key_id IS NOT NULL`;
+
 /** The WHERE clause for a scan, from fixed fragments with numbered parameters (no value is put into SQL text). */
 function where(scan: InstallationScan): { sql: string; values: unknown[] } {
   const parts: string[] = [];
@@ -58,6 +66,16 @@ export class PostgresInstallationScans {
     const { sql, values } = where(scan);
     const [row] = await this.#db.query<{ n: number }>(`SELECT count(*)::int AS n FROM installations ${sql}`, values);
     return row!.n;
+  }
+
+  /**
+   * Every key id rows are sealed under: one index seek per distinct id (a recursive walk of installations_by_key),
+   * however many rows there are. PostgreSQL has no skip scan, so `SELECT DISTINCT key_id` would read every entry
+   * of the index (a million rows: a start-up that grows with the history).
+   */
+  async keyIds(): Promise<string[]> {
+    const rows = await this.#db.query<{ key_id: string }>(KEY_IDS);
+    return rows.map((r) => r.key_id);
   }
 
   /** Deletes installations revoked before `date`, `batchSize` at a time, each batch its own short transaction. */

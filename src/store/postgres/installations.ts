@@ -273,10 +273,7 @@ export class PostgresInstallations implements Installations {
   }
 
   async unknownKeyIds(): Promise<string[]> {
-    const rows = await this.#db.query<{ key_id: string }>(
-      'SELECT DISTINCT key_id FROM installations WHERE key_id IS NOT NULL',
-    );
-    return rows.map((r) => r.key_id).filter((id) => !this.#box.hasKey(id));
+    return (await this.#scans.keyIds()).filter((id) => !this.#box.hasKey(id));
   }
 
   async resealPlaintext(): Promise<number> {
