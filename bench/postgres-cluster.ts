@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL cluster (the tests' and the benchmark's): initdb in a temp folder, started on a free port
 // with its socket in that folder, one database per use, stopped and removed at the end (also when the process exits
-// without reaching its cleanup).
+// without reaching its cleanup). The scale benchmark keeps one instead (`kept`): its folder outlives the process,
+// and the next run starts the same data directory again.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,8 @@ export class PostgresCluster {
     readonly dir: string,
     readonly port: number,
     readonly user: { uid: number; gid: number } | undefined,
+    /** A kept cluster is only stopped at the end, never removed. */
+    readonly kept = false,
   ) {}
 
   get dataDir(): string {
@@ -56,9 +59,33 @@ export class PostgresCluster {
     process.once('exit', () => cluster.destroySync());
     mkdirSync(cluster.socketDir);
     if (user !== undefined) for (const d of [dir, cluster.socketDir]) chownSync(d, user.uid, user.gid);
-    await cluster.#run('initdb', ['-D', cluster.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    await cluster.#initdb();
     await cluster.start();
     return cluster;
+  }
+
+  /**
+   * The cluster kept in `dir` (created there when it holds none), started on a free port. A server left running by
+   * a run that was killed is stopped first (PostgreSQL recovers from its WAL, as after a crash). `close` stops it.
+   */
+  static async kept(bin: string, dir: string): Promise<PostgresCluster> {
+    const user = runAs();
+    const cluster = new PostgresCluster(bin, dir, await freePort(), user, true);
+    process.once('exit', () => cluster.destroySync());
+    mkdirSync(cluster.socketDir, { recursive: true, mode: 0o700 });
+    if (user !== undefined) for (const d of [dir, cluster.socketDir]) chownSync(d, user.uid, user.gid);
+    if (!existsSync(join(cluster.dataDir, 'PG_VERSION'))) {
+      rmSync(cluster.dataDir, { recursive: true, force: true });
+      await cluster.#initdb();
+    } else if (existsSync(join(cluster.dataDir, 'postmaster.pid'))) {
+      await cluster.#run('pg_ctl', ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    }
+    await cluster.start();
+    return cluster;
+  }
+
+  async #initdb(): Promise<void> {
+    await this.#run('initdb', ['-D', this.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   }
 
   async #run(program: string, args: string[]): Promise<string> {
@@ -110,11 +137,13 @@ export class PostgresCluster {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
-  /** A new, empty database of its own for one test; returns its URL. */
-  async createDatabase(): Promise<string> {
-    const name = `swi_test_${++this.#databases}`;
-    await this.sql('postgres', `CREATE DATABASE ${name}`);
-    return this.url(name);
+  /** A new, empty database of its own for one test (`name`: replacing any of that name); returns its URL. */
+  async createDatabase(name?: string): Promise<string> {
+    if (name !== undefined && !/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+    if (name !== undefined) await this.sql('postgres', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const database = name ?? `swi_test_${++this.#databases}`;
+    await this.sql('postgres', `CREATE DATABASE ${database}`);
+    return this.url(database);
   }
 
   /** Runs one statement in a database of this cluster, for a test to look at what the server stored. */
@@ -132,6 +161,11 @@ export class PostgresCluster {
     }
   }
 
+  /** Stops a kept cluster, leaving its folder for the next run. */
+  async close(): Promise<void> {
+    if (this.#running) await this.stop();
+  }
+
   async destroy(): Promise<void> {
     try {
       if (this.#running) await this.#run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
@@ -144,12 +178,13 @@ export class PostgresCluster {
   /** For a process that exits without running `after`: stop the server and remove its folder, synchronously. */
   destroySync(): void {
     if (this.#running) {
-      spawnSync(join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop'], {
+      // A kept cluster is shut down cleanly: the next run starts without crash recovery.
+      spawnSync(join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', this.kept ? 'fast' : 'immediate', '-w', 'stop'], {
         stdio: 'ignore',
         ...this.user,
       });
       this.#running = false;
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.kept) rmSync(this.dir, { recursive: true, force: true });
   }
 }

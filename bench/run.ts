@@ -25,7 +25,7 @@ import {
   type Spawned,
 } from './measure.js';
 import { table, writeBenchmarksMd, machine, type Results, type TargetResult } from './report.js';
-import { runScale } from './scale.js';
+import { runScale, type ScaleDatabaseKind } from './scale.js';
 import { BENCH_APPS, BENCH_INSTALL_SECRET, EMULATOR_PREFIX, type TargetName } from './shared.js';
 
 class BenchError extends Error {}
@@ -48,6 +48,7 @@ function parseOptions() {
       keep: { type: 'boolean', default: false },
       scale: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      db: { type: 'string' },
     },
   }).values;
 }
@@ -97,7 +98,15 @@ function readSettings(args: ReturnType<typeof parseOptions>) {
     /** `--scale`: the million-row benchmark (bench/scale.ts) instead of the comparison with Bolt and the floor. */
     scale: args.scale,
     rows: scaleRows(args.rows),
+    /** `--db sqlite|postgres|both` (default both): which databases `--scale` measures. */
+    databases: scaleDatabases(args.db),
   };
+}
+
+function scaleDatabases(text: string | undefined): ScaleDatabaseKind[] {
+  if (text === undefined || text === 'both') return ['sqlite', 'postgres'];
+  if (text === 'sqlite' || text === 'postgres') return [text];
+  throw new BenchError(`--db must be sqlite, postgres or both, got "${text}"`);
 }
 
 function scaleRows(text: string | undefined): number {
@@ -486,7 +495,14 @@ async function main(): Promise<number> {
 }
 
 const run = settings.scale
-  ? runScale({ root, rows: settings.rows, write: settings.write, cacheDir: SCALE_CACHE, flowSeconds: quick ? 4 : 10 })
+  ? runScale({
+      root,
+      rows: settings.rows,
+      write: settings.write,
+      cacheDir: SCALE_CACHE,
+      flowSeconds: quick ? 4 : 10,
+      databases: settings.databases,
+    })
   : main();
 run.then(
   (code) => process.exit(code),

@@ -11,6 +11,7 @@ export interface Run {
 }
 
 export interface ScaleResults {
+  database: 'SQLite' | 'PostgreSQL';
   rows: number;
   startupMs: { empty: number; full: number };
   flows: { empty: { perSecond: number; p99Ms: number }; full: { perSecond: number; p99Ms: number } };
@@ -136,17 +137,19 @@ export function scaleRows(r: ScaleResults): ScaleRow[] {
 
 export function scaleTable(r: ScaleResults): { text: string; missed: string[] } {
   const rows = scaleRows(r);
-  const head = `| measure | empty database | ${r.rows.toLocaleString('en-US')} rows | ratio | target | |`;
+  const head = `| ${r.database} | empty database | ${r.rows.toLocaleString('en-US')} rows | ratio | target | |`;
   const lines = rows.map(
     (row) =>
       `| ${row.label} | ${row.empty} | ${row.full} | ${row.ratio} | ${row.target} | ${row.pass === undefined ? '' : row.pass ? 'met' : '**missed**'} |`,
   );
-  const missed = rows.filter((row) => row.pass === false).map((row) => `${row.label}: ${row.target}`);
+  const missed = rows.filter((row) => row.pass === false).map((row) => `${r.database}: ${row.label}: ${row.target}`);
   return { text: [head, '|---|---|---|---|---|---|', ...lines].join('\n'), missed };
 }
 
 export const SCALE_START = '<!-- scale benchmark: written by `npm run bench -- --scale` -->';
 export const SCALE_END = '<!-- end of scale benchmark -->';
+const blockStart = (label: string) => `<!-- scale: ${label} -->`;
+const blockEnd = (label: string) => `<!-- end of scale: ${label} -->`;
 
 /** The scale section of a BENCHMARKS.md text, markers included, or '' when it has none. */
 export function scaleSectionOf(md: string): string {
@@ -155,10 +158,29 @@ export function scaleSectionOf(md: string): string {
   return start === -1 || end < start ? '' : md.slice(start, end + SCALE_END.length);
 }
 
+/** One database's part of the section (its own markers included), or '' when the text has none. */
+export function databaseBlockOf(md: string, label: string): string {
+  const section = scaleSectionOf(md);
+  const start = section.indexOf(blockStart(label));
+  const end = section.indexOf(blockEnd(label));
+  return start === -1 || end < start ? '' : section.slice(start, end + blockEnd(label).length);
+}
+
+/** `body` wrapped in its database's markers, so that a run of the other database alone keeps it. */
+export function databaseBlock(label: string, body: string): string {
+  return `${blockStart(label)}\n${body}\n${blockEnd(label)}`;
+}
+
+/** The whole section: `intro`, then each database's block in `order`, new ones from `blocks`, others from `md`. */
+export function scaleSection(intro: string, blocks: Map<string, string>, order: string[], md: string): string {
+  const parts = order.map((label) => blocks.get(label) ?? databaseBlockOf(md, label)).filter((b) => b !== '');
+  return [SCALE_START, intro, ...parts, SCALE_END].join('\n\n');
+}
+
 /** Puts `section` (markers included) in place of the file's scale section, or at its end. */
 export function writeScaleSection(path: string, section: string): void {
   const md = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   const old = scaleSectionOf(md);
-  const next = old === '' ? `${md.trimEnd()}\n\n${section}\n` : md.replace(old, section);
+  const next = old === '' ? `${md.trimEnd()}\n\n${section}\n` : md.replace(old, () => section);
   writeFileSync(path, next);
 }

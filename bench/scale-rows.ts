@@ -52,27 +52,30 @@ export function scaleInstallation(n: number, webhookBase = 'https://hooks.slack.
   };
 }
 
+/** When and why the `n`th installation is revoked (one in REVOKED_EVERY, dates spread over the past year), if it is. */
+export function revokedAt(n: number): { reason: string; at: Date } | undefined {
+  if (n % REVOKED_EVERY !== REVOKED_EVERY - 1) return undefined;
+  const yearAgo = Date.now() - 365 * 24 * 3600 * 1000;
+  return {
+    reason: n % 2 === 0 ? 'app_uninstalled' : 'webhook dead: channel_is_archived',
+    at: new Date(yearAgo + ((n * 7919) % 365) * 24 * 3600 * 1000),
+  };
+}
+
 /**
  * Appends installations `from` to `to` (exclusive) through the SQLite store's own insert and revoke, BATCH to a
  * transaction (one commit per row would make a million rows take an hour); every third is then revoked, with
  * revocation dates spread over the past year. `onProgress` hears the count after each batch.
  */
 export function addScaleRows(store: SqliteStore, from: number, to: number, onProgress?: (done: number) => void): void {
-  const yearAgo = Date.now() - 365 * 24 * 3600 * 1000;
   for (let start = from; start < to; start += BATCH) {
     const end = Math.min(to, start + BATCH);
     store.db.transaction(() => {
       for (let n = start; n < end; n++) {
         const id = store.installations.insertNow(scaleInstallation(n));
-        if (n % REVOKED_EVERY === REVOKED_EVERY - 1) {
-          const at = new Date(yearAgo + ((n * 7919) % 365) * 24 * 3600 * 1000);
-          // SQLite's revoke runs its statement before it first awaits: inside this transaction.
-          void store.installations.revoke(
-            id,
-            n % 2 === 0 ? 'app_uninstalled' : 'webhook dead: channel_is_archived',
-            at,
-          );
-        }
+        const revoked = revokedAt(n);
+        // SQLite's revoke runs its statement before it first awaits: inside this transaction.
+        if (revoked !== undefined) void store.installations.revoke(id, revoked.reason, revoked.at);
       }
     })();
     onProgress?.(end);

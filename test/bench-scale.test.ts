@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { scaleTable, writeScaleSection, SCALE_END, SCALE_START, type ScaleResults } from '../bench/scale-report.js';
+import {
+  databaseBlock,
+  scaleSection,
+  scaleTable,
+  writeScaleSection,
+  SCALE_END,
+  SCALE_START,
+  type ScaleResults,
+} from '../bench/scale-report.js';
 import { tempDir } from './helpers.js';
 
 const run = (ms: number, rssMiB = 60) => ({ ms, rssMiB });
@@ -14,6 +22,7 @@ const allLive = 'checked 10000: 10000 live, 0 dead (revoked), 0 unknown';
 /** Results exactly on every target's edge. */
 function onTheEdge(): ScaleResults {
   return {
+    database: 'PostgreSQL',
     rows: 1_000_000,
     startupMs: { empty: 400, full: 480 },
     flows: { empty: { perSecond: 100, p99Ms: 50 }, full: { perSecond: 90, p99Ms: 60 } },
@@ -52,6 +61,7 @@ test('scale table: every target met on its edge, and each one just past it is na
     const { missed, text } = scaleTable(r);
     assert.equal(missed.length, 1, `${name}: ${missed.join(' | ')}`);
     assert.ok(`${missed[0]!} `.includes(name.trim()), `${name}: ${missed[0]}`);
+    assert.ok(missed[0]!.startsWith('PostgreSQL: '), 'a missed target names its database');
     assert.match(text, /\*\*missed\*\*/);
   }
 });
@@ -64,5 +74,31 @@ test('the scale section replaces its previous version in BENCHMARKS.md and leave
   const md = readFileSync(path, 'utf8');
   assert.ok(md.startsWith('# Benchmarks\n\nthe comparison with Bolt\n'));
   assert.ok(md.includes('second') && !md.includes('first'));
+  assert.equal(md.split(SCALE_START).length, 2, 'one section');
+});
+
+test("a run of one database (--db) rewrites its own block of the section and keeps the other database's", (t) => {
+  const path = join(tempDir(t), 'BENCHMARKS.md');
+  const write = (blocks: Array<[string, string]>) => {
+    const md = readFileSync(path, 'utf8');
+    const section = scaleSection(
+      'intro',
+      new Map(blocks.map(([label, body]) => [label, databaseBlock(label, body)])),
+      ['SQLite', 'PostgreSQL'],
+      md,
+    );
+    writeScaleSection(path, section);
+  };
+  writeFileSync(path, '# Benchmarks\n');
+  write([
+    ['SQLite', 'sqlite one'],
+    ['PostgreSQL', 'postgres one'],
+  ]);
+  write([['PostgreSQL', 'postgres two']]);
+  write([['SQLite', 'sqlite $& two']]);
+  const md = readFileSync(path, 'utf8');
+  assert.ok(md.includes('sqlite $& two') && md.includes('postgres two'), md);
+  assert.ok(!md.includes('one'), md);
+  assert.ok(md.indexOf('sqlite $& two') < md.indexOf('postgres two'), 'SQLite first, whatever ran last');
   assert.equal(md.split(SCALE_START).length, 2, 'one section');
 });
