@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Removes compiled files whose TypeScript source is gone (a renamed or split test would otherwise keep running
-// from dist/ in `node --test dist/test/`). tsc never deletes outputs, and its incremental build info stays valid.
+// from dist/ by `npm test`). tsc never deletes outputs, and its incremental build info stays valid.
 // scripts/build.js calls pruneDist() whenever it runs tsc; run alone, `node scripts/prune-dist.js [ROOT]`.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
