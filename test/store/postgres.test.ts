@@ -130,3 +130,23 @@ test('PostgresStore: a database that does not exist stops opening at once, namin
     (err: Error) => err instanceof StoreOpenError && /database "no_such_database" does not exist/.test(err.message),
   );
 });
+
+test(
+  'PostgresStore: every connection commits without waiting for the WAL flush, set before its first query; an install waits',
+  { skip: pg.skip },
+  async (t) => {
+    const SETTING = "SELECT current_setting('synchronous_commit') AS s";
+    const url = await pg.cluster().createDatabase();
+    const store = await open(url, SecretBox.random());
+    t.after(() => store.close());
+    // Several connections at once, each asked first thing (a SET sent on 'connect' would race this query).
+    const settings = await Promise.all(Array.from({ length: 3 }, () => store.db.query<{ s: string }>(SETTING)));
+    for (const [row] of settings) assert.equal(row!.s, 'off');
+    const recorded = await store.db.transaction(async (client) => {
+      await client.query('SET LOCAL synchronous_commit = on');
+      return (await client.query<{ s: string }>(SETTING)).rows[0]!.s;
+    });
+    assert.equal(recorded, 'on', 'recordInstall raises it for its own transaction (as here)');
+    assert.equal((await store.db.query<{ s: string }>(SETTING))[0]!.s, 'off', 'and only for it');
+  },
+);

@@ -65,13 +65,6 @@ export class Pg {
       client.on('error', (err) => {
         if (!this.#closing) log(`PostgreSQL connection lost: ${reasonOf(err)}`);
       });
-      // As SQLite's synchronous = NORMAL: state claims, sessions and revocations commit without waiting for the WAL
-      // flush (they are visible to every replica at once; a crash of PostgreSQL itself may forget the last few,
-      // costing a user a retry), while each install raises it to on for its own transaction (recordInstall). Sent
-      // first on the new connection, so every query after it runs with it.
-      client.query('SET synchronous_commit = off').catch((err: unknown) => {
-        if (!this.#closing) log(`PostgreSQL: could not set synchronous_commit: ${reasonOf(err)}`);
-      });
     });
   }
 
@@ -146,6 +139,13 @@ export async function connect(config: PostgresConfig, log: ConnectionErrorLog): 
     connectionTimeoutMillis: Math.min(config.connectTimeoutMs, 5_000),
     idleTimeoutMillis: 30_000,
     application_name: 'slack-webhook-installer',
+    // As SQLite's synchronous = NORMAL: state claims, sessions and revocations commit without waiting for the WAL
+    // flush (they are visible to every replica at once; a crash of PostgreSQL itself may forget the last few,
+    // costing a user a retry), while each install raises it to on for its own transaction (recordInstall). Sent in
+    // the connection's start-up packet, so it holds before the first query (a SET sent on 'connect' raced the
+    // caller's first query: node-postgres queued it with a deprecation warning on stderr, and pg 9 refuses). An
+    // `options` parameter in DATABASE_URL replaces this one: commits then wait, which is only slower.
+    options: '-c synchronous_commit=off',
   });
   const db = new Pg(pool, log);
   const deadline = Date.now() + config.connectTimeoutMs;
