@@ -2,19 +2,19 @@
 // once, a terminal's table is cut with a note, a reader that goes away ends the command quietly. Nothing here is
 // judged by time: timings belong to `npm run bench -- --scale`.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { addScaleRows, teamId } from '../bench/scale-rows.js';
+import { addScaleRows } from '../bench/scale-rows.js';
 import { COMMANDS, type Context } from '../src/cli/commands.js';
-import { installationsTable, toCsv, toJson, toView, type InstallationView } from '../src/cli/format.js';
 import { TTY_TABLE_LIMIT } from '../src/cli/listing.js';
 import { ChunkedWriter, ReaderGone } from '../src/cli/stream.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
 import { tempDir, testConfig } from './helpers.js';
+import { pagingVisitsEveryRowOnce, streamedEqualsUnstreamed } from './support/cli-streaming.js';
 
 const CLI = join(process.cwd(), 'dist', 'src', 'cli.js');
 const ROWS = 3000;
@@ -36,17 +36,6 @@ async function scaleDb(t: TestContext) {
   return { dir, env, open };
 }
 
-function cli(cwd: string, args: string[], env: Record<string, string>) {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  assert.equal(run.status, 0, `${args.join(' ')}: ${run.stderr}`);
-  return run.stdout;
-}
-
 /** Runs a command in this process with an output that can claim to be a terminal. */
 async function inProcess(env: Record<string, string>, args: string[], tty: boolean) {
   const [name, ...rest] = args;
@@ -57,90 +46,16 @@ async function inProcess(env: Record<string, string>, args: string[], tty: boole
   return { code, stdout: out.text, stderr: err.text };
 }
 
-const ids = (views: Array<{ id: number }>) => views.map((v) => v.id);
-const ndjson = (text: string) =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as InstallationView);
-
 test('streamed list and export equal the unstreamed output, byte for byte, in every format', async (t) => {
   const { dir, env, open } = await scaleDb(t);
   const store = await open();
-  const records = await store.installations.list();
-  assert.equal(records.length, ROWS);
-  for (const reveal of [false, true]) {
-    const flag = reveal ? ['--reveal'] : [];
-    const views = records.map((r) => toView(r, reveal));
-    assert.equal(cli(dir, ['list', '--json', ...flag], env), toJson(views), `list --json ${flag.join('')}`);
-    assert.equal(cli(dir, ['export', '--format', 'json', ...flag], env), toJson(views));
-    assert.equal(cli(dir, ['export', '--format', 'csv', ...flag], env), toCsv(views));
-    assert.deepEqual(ndjson(cli(dir, ['export', '--format', 'ndjson', ...flag], env)), views);
-  }
-  const team = teamId(7);
-  const teamRecords = await store.installations.list({ teamId: team });
-  assert.ok(teamRecords.length > 1 && teamRecords.length < TTY_TABLE_LIMIT);
-  assert.equal(cli(dir, ['list', '--team', team], env), installationsTable(teamRecords, false));
-  assert.equal(
-    cli(dir, ['list', '--json', '--team', team, '--active'], env),
-    toJson(teamRecords.filter((r) => r.revokedAt === null).map((r) => toView(r, false))),
-  );
-  assert.equal(cli(dir, ['list', '--json', '--team', 'T-nobody'], env), '[]\n', 'an empty array is still valid JSON');
-  assert.equal(cli(dir, ['list', '--team', 'T-nobody'], env), 'no installations\n');
-
-  // Off a terminal the table is not cut; it comes in aligned blocks, one line per installation.
-  const table = cli(dir, ['list'], env).trimEnd().split('\n');
-  assert.equal(table.length, ROWS + 1);
-  assert.match(table[0]!, /^id\s+workspace\s+channel\s+installed\s+status\s+webhook$/);
-  assert.deepEqual(
-    table.slice(1).map((line) => Number(line.split(' ', 1)[0])),
-    ids(records),
-  );
+  await streamedEqualsUnstreamed(dir, env, ROWS, (scan) => store.installations.list(scan));
 });
 
 test('paging with --limit and --after visits every installation exactly once, with or without a filter', async (t) => {
   const { dir, env, open } = await scaleDb(t);
   const store = await open();
-  for (const [filter, limit] of [
-    [[], 700],
-    [['--active'], 700],
-    [['--revoked'], 700],
-    [['--team', teamId(3)], 1], // two installations in this workspace
-  ] as const) {
-    const expected = ids(ndjson(cli(dir, ['list', '--format', 'ndjson', ...filter], env)));
-    assert.ok(expected.length > 0);
-    const seen: number[] = [];
-    let after: number | undefined;
-    for (let pages = 0; ; pages++) {
-      assert.ok(pages <= ROWS, 'paging ends');
-      const page = ids(
-        ndjson(
-          cli(
-            dir,
-            [
-              'list',
-              '--format',
-              'ndjson',
-              '--limit',
-              String(limit),
-              ...(after === undefined ? [] : ['--after', String(after)]),
-              ...filter,
-            ],
-            env,
-          ),
-        ),
-      );
-      assert.ok(page.length <= limit);
-      if (page.length === 0) break;
-      seen.push(...page);
-      after = page.at(-1);
-    }
-    assert.deepEqual(seen, expected, `every row once, in id order (${filter.join(' ') || 'no filter'})`);
-    assert.deepEqual(
-      seen,
-      [...new Set(seen)].sort((a, b) => a - b),
-    );
-  }
+  pagingVisitsEveryRowOnce(dir, env, ROWS);
   assert.equal(
     (await store.installations.count({ revoked: false })) + (await store.installations.count({ revoked: true })),
     ROWS,
