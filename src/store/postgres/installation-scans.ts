@@ -1,6 +1,16 @@
 // Reading and deleting PostgreSQL's installations in bulk, in memory that does not grow with the table: filtered
 // keyset pages in id order (each page one short query, so no connection is held while the caller writes), counts,
-// and pruning in small transactions.
+// pruning in small transactions, and the key ids in use found by index seeks.
+//
+// Keyset pages rather than a server-side cursor (DECLARE … FETCH), on purpose: a cursor lives in a transaction that
+// stays open until the last row is fetched, and `list`/`export` fetch only as fast as their reader takes the output
+// (backpressure), so a slow pipe would hold a transaction and its snapshot for as long as it likes, keeping VACUUM
+// from cleaning any table of the cluster (the hot used_oauth_states and landing_sessions too) and a pool connection
+// busy, and an idle_in_transaction_session_timeout would cut the export short. A page is an index range read of the
+// primary key (or of a filter's (column, id) index, migration 009) from where the last one ended, so the whole walk
+// is linear, memory is one page as with a cursor's FETCH, and each row comes once even while rows are inserted
+// (ids only grow) — test/store/conformance.ts checks it on both databases. What is given up: one snapshot for the
+// whole walk (a row revoked meanwhile shows the state its page read).
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { toRecord, type InstallationRow } from '../sealing.js';
 import { PRUNE_BATCH, type InstallationRecord, type InstallationScan, type PruneOptions } from '../types.js';
