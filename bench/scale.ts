@@ -71,24 +71,33 @@ export async function runScale(opts: ScaleOptions): Promise<number> {
       const dbStarted = performance.now();
       const problemsBefore = problems.length;
       const loadBefore = loadavg()[0]!;
-      const db =
-        kind === 'sqlite'
-          ? await sqliteScaleDatabase(opts.cacheDir, rows, work, log, randomKey)
-          : await postgresScaleDatabase(opts.cacheDir, rows, log, randomKey);
+      let db: ScaleDatabase;
       let results: ScaleResults;
       try {
-        results = await measureDatabase(db, {
-          root,
-          work,
-          emulatorUrl: emulator.url,
-          webhooks,
-          rows,
-          flowSeconds: opts.flowSeconds,
-          log,
-          problems,
-        });
-      } finally {
-        await db.close();
+        db =
+          kind === 'sqlite'
+            ? await sqliteScaleDatabase(opts.cacheDir, rows, work, log, randomKey)
+            : await postgresScaleDatabase(opts.cacheDir, rows, log, randomKey);
+        try {
+          results = await measureDatabase(db, {
+            root,
+            work,
+            emulatorUrl: emulator.url,
+            webhooks,
+            rows,
+            flowSeconds: opts.flowSeconds,
+            log,
+            problems,
+          });
+        } finally {
+          await db.close();
+        }
+      } catch (err) {
+        // The other database is still measured and written; the run exits 1 and keeps its logs.
+        problems.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
+        log(`
+${kind} could not be measured: ${problems.at(-1)}`);
+        continue;
       }
       const table = scaleTable(results);
       missed.push(...table.missed);

@@ -10,7 +10,8 @@
 // primary key (or of a filter's (column, id) index, migration 009) from where the last one ended, so the whole walk
 // is linear, memory is one page as with a cursor's FETCH, and each row comes once even while rows are inserted
 // (ids only grow) — test/store/conformance.ts checks it on both databases. What is given up: one snapshot for the
-// whole walk (a row revoked meanwhile shows the state its page read).
+// whole walk (a row revoked meanwhile shows the state its page read). Measured on a million rows, reading and
+// decrypting each: pages 21–35 s and 98 MiB peak, a cursor fetching 500 at a time 26 s and 133 MiB.
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { toRecord, type InstallationRow } from '../sealing.js';
 import { PRUNE_BATCH, type InstallationRecord, type InstallationScan, type PruneOptions } from '../types.js';
