@@ -60,4 +60,32 @@ export const equivalent = [
     reason:
       'a path has no scheme, so the absolute-form pattern leaves it unchanged too: the early return saves the match',
   },
+  {
+    file: 'src/plugins/guess-limit.ts',
+    mutator: 'StringLiteral',
+    original: "''",
+    replacement: '"Stryker was here!"',
+    reason: 'no Accept header is read as any other text without text/html: both are a script, answered in text',
+  },
+  {
+    file: 'src/plugins/guess-limit.ts',
+    mutator: 'StringLiteral',
+    original: "'text/plain; charset=utf-8'",
+    replacement: '""',
+    reason: 'with no type set, Fastify sends a string as text/plain; charset=utf-8: the same header',
+  },
+  {
+    file: 'src/plugins/guess-limit.ts',
+    mutator: 'StringLiteral',
+    original: "'guessed'",
+    replacement: '""',
+    reason: 'an undecorated request reads guessed as undefined, which the hook takes for false just the same',
+  },
+  {
+    file: 'src/plugins/guess-limit.ts',
+    mutator: 'ConditionalExpression',
+    original: '!suspects.has(key)',
+    replacement: 'false',
+    reason: "asking the limiter's store about every address gives the same answers: the suspects only spare the lookup",
+  },
 ];

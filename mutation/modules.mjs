@@ -21,15 +21,15 @@ export const modules = {
     mutate: ['src/slack/webhook-url.ts'],
     tests: ['webhook-url-reasons', 'webhook-url'],
   },
+  'guess-limit': {
+    mutate: ['src/plugins/guess-limit.ts'],
+    tests: ['guess-limit', 'guess-limit-window'],
+  },
 };
 
 // Measured but not yet at 90%: run by name (`npm run test:mutation -- slack-events`), not part of the default run
 // (and so not of CI) until their survivors are killed.
 export const pending = {
-  'guess-limit': {
-    mutate: ['src/plugins/guess-limit.ts'],
-    tests: ['guess-limit'],
-  },
   'slack-events': {
     mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
     tests: ['events', 'events-replay', 'org-events'],
@@ -46,3 +46,11 @@ export const pending = {
     ],
   },
 };
+
+/**
+ * Where a module's incremental result is kept: committed under mutation/incremental/ for the modules CI enforces,
+ * with the (uncommitted) reports for pending ones until they reach the threshold.
+ */
+export function incrementalFile(name) {
+  return `${Object.hasOwn(pending, name) ? 'reports/mutation/incremental' : 'mutation/incremental'}/${name}.json`;
+}

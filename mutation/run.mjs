@@ -3,10 +3,10 @@
 // Stryker fails a module under 90% (thresholds.break). Incremental by default: mutants whose code and tests did
 // not change since mutation/incremental/<module>.json keep their result; `--force` tests them all again.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { equivalent } from './equivalent.mjs';
-import { modules as enforced, pending } from './modules.mjs';
+import { incrementalFile, modules as enforced, pending } from './modules.mjs';
 
 const modules = { ...enforced, ...pending };
 
@@ -54,6 +54,18 @@ function summarize(name) {
   return { ...counts, score: valid === 0 ? 100 : (100 * counts.detected) / valid, survivors };
 }
 
+/**
+ * Stryker writes the absolute path of the checkout into the incremental file (projectRoot), which it never reads
+ * back: dropped, so that the committed files do not name a machine's folders or change with the checkout.
+ */
+function portable(file) {
+  if (!existsSync(file)) return;
+  const result = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Object.hasOwn(result, 'projectRoot')) return;
+  delete result.projectRoot;
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+}
+
 const results = [];
 for (const name of selected) {
   const started = Date.now();
@@ -64,6 +76,7 @@ for (const name of selected) {
   });
   const report = `reports/mutation/${name}.json`;
   const fresh = existsSync(report) && statSync(report).mtimeMs >= started;
+  if (fresh) portable(incrementalFile(name));
   results.push({ name, ok: run.status === 0, ...(fresh ? summarize(name) : {}) });
 }
 

@@ -1,6 +1,6 @@
 // StrykerJS configuration for one module of mutation/modules.mjs, named by MUTATION_MODULE; run it through
 // `npm run test:mutation`, which runs each module in turn (see README, "Mutation testing").
-import { modules as enforced, pending } from './modules.mjs';
+import { incrementalFile, modules as enforced, pending } from './modules.mjs';
 
 const modules = { ...enforced, ...pending };
 
@@ -28,8 +28,7 @@ export default {
   // The machine may be busy: a mutant is a timeout only if it takes this long past the test file's normal time.
   timeoutMS: 15_000,
   incremental: true,
-  // Pending modules keep theirs with the reports (not committed) until they reach the threshold.
-  incrementalFile: `${Object.hasOwn(pending, name) ? 'reports/mutation/incremental' : 'mutation/incremental'}/${name}.json`,
+  incrementalFile: incrementalFile(name),
   thresholds: { high: 95, low: 90, break: 90 },
   // No clear-text reporter: mutation/run.mjs prints each module's survivors, marking the known equivalent ones.
   reporters: ['progress', 'html', 'json'],

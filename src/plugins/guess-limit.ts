@@ -65,25 +65,22 @@ export default fp(
     await app.register(rateLimit, { global: false });
     const failures = app.createRateLimit({ max: maxFailures, timeWindow: windowMs });
 
-    // Addresses with a counted failure in the current window, keyed as the limiter keys them (IPv6 by /64): only
-    // they are looked up in the limiter's store, so the great majority of requests skip it.
-    const suspects = new Map<string, number>();
+    // Addresses whose last request here was a counted failure, keyed as the limiter keys them (IPv6 by /64): only
+    // they are looked up in the limiter's store, so the great majority of requests skip it. An address the store
+    // allows again is dropped: its next failure adds it back, before the failure is counted, so no address can
+    // reach the limit while off this list.
+    const suspects = new Set<string>();
 
     app.addHook('onRequest', (request, reply, done) => {
-      if (suspects.size === 0 || request.routeOptions.config?.guessable !== true) return done();
+      if (request.routeOptions.config.guessable !== true) return done();
       const key = normalizeIP(request.ip);
-      const since = suspects.get(key);
-      if (since === undefined) return done();
-      if (Date.now() - since > windowMs) {
-        suspects.delete(key);
-        return done();
-      }
+      if (!suspects.has(key)) return done();
       failures(request, { increment: false }).then((seen) => {
-        if (seen.isAllowed || seen.remaining > 0) return done();
-        tooMany(request, reply, seen.ttlInSeconds).then(
-          () => undefined,
-          (err: unknown) => done(err as Error),
-        );
+        if (seen.isAllowed || seen.remaining > 0) {
+          suspects.delete(key);
+          return done();
+        }
+        tooMany(request, reply, seen.ttlInSeconds).then(() => undefined, done);
       }, done);
     });
 
@@ -92,7 +89,7 @@ export default fp(
       const key = normalizeIP(request.ip);
       if (!suspects.has(key)) {
         if (suspects.size >= 100_000) suspects.clear(); // a flood of addresses: forget the oldest all at once
-        suspects.set(key, Date.now());
+        suspects.add(key);
       }
       const counted = await failures(request);
       // Logged once: on the failure that uses up the client's allowance for this window.
