@@ -203,3 +203,35 @@ test('used states are kept until they would have expired anyway, then pruned at 
   await spend(now + 10.5 * MINUTE + 1);
   assert.equal(rows(), 4, 'the two expired states are gone, the others stay');
 });
+
+/** The state with its last character, part of its MAC, changed. */
+const altered = (state: string) => state.slice(0, -1) + (state.endsWith('A') ? 'g' : 'A');
+
+test('a state that cannot be claimed is inspected for why: unknown, expired, used, or unused', async (t) => {
+  const store = await openStore(t);
+  const states = store.oauthStates;
+  const state = await issue(store, T);
+  assert.equal(await states.inspect(new Date(T), state), 'unused');
+  assert.equal(await states.inspect(new Date(T + 10 * MINUTE + 1), state), 'expired');
+  assert.equal(await states.inspect(new Date(T), altered(state)), 'unknown');
+  assert.equal(await states.inspect(new Date(T), await issue(await openStore(t), T)), 'unknown', 'another key');
+  const claim = await states.claim(new Date(T), state);
+  assert.equal(await states.inspect(new Date(T), state), 'used', 'while another request holds it');
+  await states.spend(claim);
+  assert.equal(await states.inspect(new Date(T), state), 'used');
+  assert.equal(await states.inspect(new Date(T + 11 * MINUTE), state), 'expired', 'expiry is said first');
+});
+
+test('the nonce a state names is read only from a state this server signed, whatever its age', async (t) => {
+  const store = await openStore(t);
+  const states = store.oauthStates;
+  const state = await issue(store, T - 24 * 60 * MINUTE); // long expired: a used callback opened again a day later
+  const fresh = await issue(store, T);
+  const { nonce } = await states.claim(new Date(T), fresh);
+  assert.equal(states.nonceOf(fresh), nonce);
+  assert.match(states.nonceOf(state)!, /^[\w-]{22}$/);
+  assert.notEqual(states.nonceOf(state), nonce);
+  for (const other of ['', 'not a state', altered(state), state.slice(2), `v2${state.slice(2)}`])
+    assert.equal(states.nonceOf(other), undefined, other);
+  assert.equal(states.nonceOf(await issue(await openStore(t), T)), undefined, 'signed under another key');
+});

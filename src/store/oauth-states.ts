@@ -61,34 +61,39 @@ export class StateTokens {
 
   /** The nonce of a state this server signed (expired or not), or undefined for any other text. */
   nonceOf(state: string): string | undefined {
-    try {
-      return this.check(new Date(Number(this.issuedAt(state))), state).nonce;
-    } catch {
-      return undefined;
-    }
+    return this.#open(state)?.nonce;
   }
 
-  /** When a state says it was issued (unchecked), in milliseconds; NaN when it is not shaped like a state. */
-  issuedAt(state: string): number {
-    const raw = Buffer.from(state, 'base64url');
-    return raw.length === NONCE_BYTES + TIME_BYTES + MAC_BYTES ? raw.readUIntBE(NONCE_BYTES, TIME_BYTES) : NaN;
+  /** The nonce and expiry of a state this server signed and that has not expired, or why there is none. */
+  test(now: Date, state: string): StateClaim | 'unknown' | 'expired' {
+    const opened = this.#open(state);
+    if (opened === undefined) return 'unknown';
+    const { nonce, issuedAt } = opened;
+    const t = now.getTime();
+    if (issuedAt > t + 60_000 || t - issuedAt > STATE_TTL_MS) return 'expired';
+    return { nonce, expiresAt: issuedAt + STATE_TTL_MS };
   }
 
-  /** The nonce and expiry of a state this server signed and that has not expired; throws a StateError otherwise. */
+  /** As test, but throws a StateError for a state that does not hold. */
   check(now: Date, state: string): StateClaim {
+    const claim = this.test(now, state);
+    if (typeof claim === 'string') throw new StateError(claim);
+    return claim;
+  }
+
+  /** The nonce and issue time of a state this server signed, whatever its age; undefined for any other text. */
+  #open(state: string): { nonce: string; issuedAt: number } | undefined {
     // Unversioned: a state issued before versions existed, whose MAC covers the body alone.
     const version = state.length === TOKEN_CHARS + STATE_VERSION.length ? state.slice(0, STATE_VERSION.length) : '';
-    if (version !== '' && version !== STATE_VERSION) throw new StateError('unknown');
+    if (version !== '' && version !== STATE_VERSION) return undefined;
     const token = state.slice(version.length);
     const raw = Buffer.from(token, 'base64url');
-    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== token)
-      throw new StateError('unknown');
+    if (raw.length !== NONCE_BYTES + TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== token) return undefined;
     const body = raw.subarray(0, NONCE_BYTES + TIME_BYTES);
-    if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(version, body)))
-      throw new StateError('unknown');
-    const issuedAt = body.readUIntBE(NONCE_BYTES, TIME_BYTES);
-    const t = now.getTime();
-    if (issuedAt > t + 60_000 || t - issuedAt > STATE_TTL_MS) throw new StateError('expired');
-    return { nonce: body.subarray(0, NONCE_BYTES).toString('base64url'), expiresAt: issuedAt + STATE_TTL_MS };
+    if (!timingSafeEqual(raw.subarray(NONCE_BYTES + TIME_BYTES), this.#mac(version, body))) return undefined;
+    return {
+      nonce: body.subarray(0, NONCE_BYTES).toString('base64url'),
+      issuedAt: body.readUIntBE(NONCE_BYTES, TIME_BYTES),
+    };
   }
 }

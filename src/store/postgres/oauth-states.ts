@@ -41,13 +41,8 @@ export class PostgresOAuthStates implements OAuthStates {
   }
 
   async inspect(now: Date, state: string): Promise<StateFailure | 'unused'> {
-    let claim: StateClaim;
-    try {
-      claim = this.#tokens.check(now, state);
-    } catch (err) {
-      if (err instanceof StateError) return err.reason;
-      throw err;
-    }
+    const claim = this.#tokens.test(now, state);
+    if (typeof claim === 'string') return claim;
     const used = await this.#db.query<{ nonce: string }>('SELECT nonce FROM used_oauth_states WHERE nonce = $1', [
       claim.nonce,
     ]);

@@ -62,13 +62,8 @@ export class SqliteOAuthStates implements OAuthStates {
   }
 
   async inspect(now: Date, state: string): Promise<StateFailure | 'unused'> {
-    let claim: StateClaim;
-    try {
-      claim = this.#tokens.check(now, state);
-    } catch (err) {
-      if (err instanceof StateError) return err.reason;
-      throw err;
-    }
+    const claim = this.#tokens.test(now, state);
+    if (typeof claim === 'string') return claim;
     return this.#claimed.has(claim.nonce) || this.#isUsed.get(claim.nonce) !== undefined ? 'used' : 'unused';
   }
 
