@@ -32,7 +32,7 @@ export const modules = {
 export const pending = {
   'slack-events': {
     mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
-    tests: ['events', 'events-replay', 'org-events'],
+    tests: ['events', 'events-replay', 'org-events', 'slack-events-route', 'event-installation'],
   },
   'oauth-redirect': {
     mutate: ['src/routes/oauth-redirect.ts'],

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRecord, text } from '../input.js';
 import { label } from '../plugins/metrics.js';
 import { eventContext } from '../slack/event-context.js';
@@ -6,6 +6,11 @@ import { verifySlackRequest } from '../slack/signature.js';
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A short answer in words, for whoever reads the Slack app's delivery log. */
+function plain(reply: FastifyReply, status: number, words: string) {
+  return reply.status(status).type('text/plain; charset=utf-8').send(words);
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -43,14 +48,13 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      return reply.status(400).type('text/plain; charset=utf-8').send('The body is not JSON.\n');
+      return plain(reply, 400, 'The body is not JSON.\n');
     }
-    if (!isRecord(body))
-      return reply.status(400).type('text/plain; charset=utf-8').send('The body is not a JSON object.\n');
+    if (!isRecord(body)) return plain(reply, 400, 'The body is not a JSON object.\n');
 
     if (body.type === 'url_verification') {
       app.metrics.eventsReceived.inc({ type: 'url_verification' });
-      return reply.type('text/plain; charset=utf-8').send(text(body.challenge) ?? '');
+      return plain(reply, 200, text(body.challenge) ?? '');
     }
     const event = isRecord(body.event) ? body.event : {};
     const type = text(event.type) ?? text(body.type) ?? 'unknown';
@@ -65,10 +69,7 @@ export default async function slackEventsRoute(app: FastifyInstance, opts: { sig
     const eventTime = body.event_time;
     if (eventId === undefined || eventId.length > 128 || typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
       request.outcome = { event: 'events: no event_id or event_time', type: label(type) };
-      return reply
-        .status(400)
-        .type('text/plain; charset=utf-8')
-        .send('An event_callback must carry an event_id and a numeric event_time.\n');
+      return plain(reply, 400, 'An event_callback must carry an event_id and a numeric event_time.\n');
     }
     if (!(await app.store.seenEvents.firstSighting(eventId))) {
       request.outcome = { event: label(type), eventId, duplicate: true };
