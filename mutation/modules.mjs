@@ -43,6 +43,9 @@ export const pending = {
       'install-failures',
       'oauth-concurrent-callbacks',
       'slack-failures',
+      'landing-page',
+      'guess-limit',
+      'oauth-callback-pages',
     ],
   },
 };

@@ -173,11 +173,16 @@ export default async function oauthRedirectRoute(
 
   app.get('/slack/oauth_redirect', { config: GUESSABLE }, async (request, reply) => {
     const { code, state, error } = stringFields(request.query, QUERY_FIELDS, 2048);
-    const cookieName = state === undefined ? undefined : stateCookieName(state, config.publicUrl);
-    const cookie = cookieName === undefined ? undefined : cookieValue(request, cookieName);
-    if (cookieName !== undefined && cookie !== undefined) reply.clearCookie(cookieName, cookieOptions);
-    const bound = state !== undefined && cookie !== undefined && sameSecret(cookie, state);
-    const claim = bound ? await claimState(state) : undefined;
+    // Only a browser holding the cookie this state's flow set (cleared now, whatever it holds) may claim the state.
+    let claim: StateClaim | StateFailure | 'unavailable' | undefined;
+    if (state !== undefined) {
+      const cookieName = stateCookieName(state, config.publicUrl);
+      const cookie = cookieValue(request, cookieName);
+      if (cookie !== undefined) {
+        reply.clearCookie(cookieName, cookieOptions);
+        if (sameSecret(cookie, state)) claim = await claimState(state);
+      }
+    }
     // The install URL is offered again only to a browser holding a state this server issued.
     const issued = claim !== undefined && claim !== 'unknown';
     if (typeof claim !== 'object') {
@@ -296,7 +301,7 @@ export default async function oauthRedirectRoute(
         event: 'install completed',
         installationId: recorded.id,
         teamId: installation.team?.id,
-        channelId: installation.incomingWebhook?.channelId,
+        channelId: installation.incomingWebhook!.channelId,
       };
       // Post/Redirect/Get: the page with the webhook URL has an address of its own, which can be reloaded.
       reply.setCookie(landingCookieName(config.publicUrl), recorded.session, landingCookieOptions(config.publicUrl));
