@@ -16,6 +16,35 @@ test('the Dockerfile is multi-stage on node:24-slim, the current LTS, inside the
   assert.match(pkg.engines.node, /(^|\|\|)\s*\^24\b/);
 });
 
+test("the build stage compiles better-sqlite3 from source against the image's own Node headers", () => {
+  const build = stages[0]!;
+  // node-gyp would otherwise download headers; the official images keep them under /usr/local/include/node.
+  assert.match(build, /^ENV npm_config_nodedir=\/usr\/local$/m);
+  assert.match(build, /apt-get install .*\bpython3\b.*\bmake\b.*\bg\+\+/);
+  // better-sqlite3's own install script would fetch a prebuilt binary from outside the registry, unchecked by the lock.
+  const ci = /^RUN npm ci --ignore-scripts \\\n((?: && .*\n)+)/m.exec(build);
+  assert.ok(ci, 'npm ci --ignore-scripts, then each install step named');
+  assert.match(ci[1]!, /^ && npm run build-release --prefix node_modules\/better-sqlite3 \\$/m);
+  assert.ok(build.indexOf('ENV npm_config_nodedir') < build.indexOf('RUN npm ci'), 'the headers are set before');
+  // dev dependencies build the project, then leave: the runtime stage copies node_modules without them.
+  assert.ok(build.indexOf('npm prune --omit=dev') > build.indexOf('npm run build &&'));
+});
+
+test('every package with an install script in the lock file is built by name in the build stage', () => {
+  const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+    packages: Record<string, { hasInstallScript?: boolean }>;
+  };
+  const withScripts = Object.entries(lock.packages)
+    .filter(([, entry]) => entry.hasInstallScript === true)
+    .map(([path]) => path.replace(/^.*node_modules\//, ''));
+  assert.ok(withScripts.includes('better-sqlite3'));
+  const build = stages[0]!;
+  for (const name of withScripts) {
+    const named = new RegExp(`(npm rebuild ${name}\\b|--prefix node_modules/${name}\\b)`).test(build);
+    assert.ok(named, `${name} has an install script that npm ci --ignore-scripts skipped: build it by name`);
+  }
+});
+
 test('the runtime stage runs as a non-root user, keeps data in a volume, and checks /healthz', () => {
   const runtime = stages.at(-1)!;
   assert.match(runtime, /^USER (?!root\b)\S+/m);
