@@ -1,4 +1,6 @@
-// The floor: only what an OAuth install cannot skip, on a bare Fastify app, with no checks and no logging.
+// The floor: only what an OAuth install cannot skip, on a bare Fastify app, with no checks and no logging. Like this
+// server since its landing page became reloadable, the callback stores the install and answers 303 to a page of its
+// own (Post/Redirect/Get), found again by a random id: the least a page that survives a reload needs.
 // `node dist/bench/floor-server.js` with PORT, PUBLIC_URL, EMULATOR_URL, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, DATABASE_PATH.
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
@@ -18,9 +20,13 @@ const db = new Database(requiredEnv('DATABASE_PATH'));
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.exec(`CREATE TABLE IF NOT EXISTS installations (
-  id INTEGER PRIMARY KEY, team_id TEXT, channel_id TEXT, webhook_url TEXT, bot_token TEXT, installed_at INTEGER)`);
+  id INTEGER PRIMARY KEY, landing_id TEXT UNIQUE, team_id TEXT, channel_id TEXT, channel TEXT, webhook_url TEXT,
+  bot_token TEXT, installed_at INTEGER)`);
 const insert = db.prepare(
-  'INSERT INTO installations (team_id, channel_id, webhook_url, bot_token, installed_at) VALUES (?, ?, ?, ?, ?)',
+  'INSERT INTO installations (landing_id, team_id, channel_id, channel, webhook_url, bot_token, installed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+);
+const landing = db.prepare<[string], { channel: string; webhook_url: string }>(
+  'SELECT channel, webhook_url FROM installations WHERE landing_id = ?',
 );
 
 interface AccessAnswer {
@@ -54,11 +60,26 @@ app.get<{ Querystring: { code?: string } }>('/slack/oauth_redirect', async (requ
   const answer = (await res.json()) as AccessAnswer;
   const hook = answer.incoming_webhook;
   if (!answer.ok || hook === undefined) return reply.code(502).type('text/plain').send('install failed');
-  insert.run(answer.team?.id ?? null, hook.channel_id, hook.url, answer.access_token ?? null, Date.now());
+  const landingId = randomBytes(16).toString('base64url');
+  insert.run(
+    landingId,
+    answer.team?.id ?? null,
+    hook.channel_id,
+    hook.channel,
+    hook.url,
+    answer.access_token ?? null,
+    Date.now(),
+  );
+  return reply.redirect(`/slack/installed/${landingId}`, 303);
+});
+
+app.get<{ Params: { id: string } }>('/slack/installed/:id', async (request, reply) => {
+  const row = landing.get(request.params.id);
+  if (row === undefined) return reply.code(404).type('text/plain').send('not found');
   return reply
     .type('text/html; charset=utf-8')
     .send(
-      `<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(hook.channel)}: <code>${escapeHtml(hook.url)}</code></p>`,
+      `<!doctype html><title>Installed</title><p>Webhook for ${escapeHtml(row.channel)}: <code>${escapeHtml(row.webhook_url)}</code></p>`,
     );
 });
 

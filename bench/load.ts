@@ -127,8 +127,8 @@ async function oneFlow(agent: Agent, installUrl: URL): Promise<void> {
     throw new Error(`consent form: redirected to ${callback.origin}, not to the server`);
   let landing = await send(agent, 'GET', callback, jar.header());
   jar.take(landing.headers);
-  // This server answers the callback with a 303 to the install's landing page (Post/Redirect/Get), which a browser
-  // follows with the landing session's cookie; Bolt and the floor render the page from the callback itself.
+  // This server and the floor answer the callback with a 303 to the install's landing page (Post/Redirect/Get),
+  // which a browser follows (to this server with the landing session's cookie); Bolt renders the page at once.
   if (landing.status === 303 && landing.headers.location !== undefined) {
     landing = await send(agent, 'GET', new URL(landing.headers.location, callback), jar.header());
     jar.take(landing.headers);

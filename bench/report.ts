@@ -223,7 +223,10 @@ file and the emulator as its Slack:
    \`synchronous = FULL\`), and a success page that shows the webhook URL; Bolt logs at its default level;
 3. **the floor** (\`bench/floor-server.ts\`): bare Fastify, no logger: a random state in a cookie and a 302 to the
    consent page; on the callback one \`oauth.v2.access\` call (\`fetch\`), one prepared INSERT (WAL,
-   \`synchronous = FULL\`), a tiny page. No checks.
+   \`synchronous = FULL\`) with a random landing id, and a 303 to \`/slack/installed/<id>\`, which looks the row up
+   and answers a tiny page. No checks. The floor follows the same requests as this server (install, consent,
+   callback, 303, landing page) since this server's landing page became reloadable (Post/Redirect/Get); before that
+   it answered the page from the callback, one request fewer per flow.
 
 **This server on PostgreSQL** (the second table): the same \`dist/server.js\` and environment with \`DATABASE_URL\`
 pointing at a throwaway PostgreSQL cluster the benchmark starts (\`bench/postgres-cluster.ts\`: \`initdb\`, then

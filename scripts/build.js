@@ -69,7 +69,9 @@ if (force || !existsSync(bundle) || readStamp(bundleStampFile) !== bundleStamp) 
     bundle: true,
     external: EXTERNAL,
     // Bundled CommonJS packages call require() for Node's own modules, which an ES module has no binding for.
-    banner: { js: "import { createRequire as swiCreateRequire } from 'node:module'; const require = swiCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as swiCreateRequire } from 'node:module'; const require = swiCreateRequire(import.meta.url);",
+    },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
