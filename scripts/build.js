@@ -42,17 +42,26 @@ if (force || !compiled || readStamp(tscStampFile) !== tscStamp) {
   writeStamp(tscStampFile, tscStamp);
 }
 
-// Packages left out of the bundle, each for a reason: a native addon found beside its own files (better-sqlite3), or
-// code loaded only when a feature is used (PostgreSQL, the Slack SDKs on the first install, Prometheus metrics).
-// Everything else (Fastify, pino, the templates…) is bundled: resolving and reading ~300 files from node_modules on
-// every start cost more CPU than the whole of the server's own start-up (measured: ~215 ms of CPU to the first
-// answer unbundled, ~130 ms bundled).
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', '@slack/oauth', '@slack/web-api', 'prom-client'];
+// Packages left out of the bundle, each for a reason: a native addon found beside its own files (better-sqlite3);
+// code loaded only when a feature is used (PostgreSQL, the Slack SDKs on the first install, Prometheus metrics); and
+// @fastify/cookie, which import()s its CommonJS `cookie` at run time: bundled, that import gives only a default
+// export and the plugin finds no stringifySetCookie. Everything else (Fastify, pino, the templates…) is bundled:
+// resolving and reading ~300 files from node_modules on every start cost more CPU than the whole of the server's own
+// start-up (measured: ~215 ms of CPU to the first answer unbundled, ~130 ms bundled).
+const EXTERNAL = [
+  'better-sqlite3',
+  '@fastify/cookie',
+  'pg',
+  'pg-native',
+  '@slack/oauth',
+  '@slack/web-api',
+  'prom-client',
+];
 
-// The bundle is made of tsc's output for src/ and of the locked packages it includes.
+// The bundle is made of tsc's output for src/ and of the locked packages it includes, as this script says.
 const bundleStamp = inputsStamp(
   root,
-  ['dist/src', 'package.json', 'package-lock.json'],
+  ['dist/src', 'package.json', 'package-lock.json', 'scripts/build.js'],
   (path) => path.endsWith('.js') || path.endsWith('.json'),
 );
 if (force || !existsSync(bundle) || readStamp(bundleStampFile) !== bundleStamp) {
