@@ -130,3 +130,46 @@ test(
     assert.equal(await store.installations.count(), 2000 + 3, 'active ones and those installed meanwhile stay');
   },
 );
+
+test(
+  'PostgreSQL: the key ids in use are found by one index seek each, however many rows',
+  { skip: cluster.skip },
+  async (t) => {
+    const url = await cluster.cluster().createDatabase();
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const first = await open(url, new SecretBox(a));
+    await addScaleRowsPostgres(first, 0, 1500);
+    await first.close();
+    const store = await open(url, new SecretBox(b, [a]));
+    t.after(() => store.close());
+    await addScaleRowsPostgres(store, 1500, 1600);
+    await cluster.cluster().sql(url, 'VACUUM (ANALYZE)');
+    const trace = traceStatements();
+    try {
+      assert.deepEqual(await store.installations.unknownKeyIds(), []);
+    } finally {
+      trace.stop();
+    }
+    const [statement] = [...trace.statements];
+    assert.ok(statement !== undefined, 'unknownKeyIds ran one statement');
+    const [text, values] = statement;
+    const [row] = await cluster
+      .cluster()
+      .sql<{ 'QUERY PLAN': unknown }>(url, `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+    // Every node that reads installations hands back at most one row each time it runs: a seek, never a walk.
+    type PlanNode = { 'Relation Name'?: string; 'Actual Rows': number; Plans?: PlanNode[] };
+    const reads: number[] = [];
+    const walk = (node: PlanNode) => {
+      if (node['Relation Name'] === 'installations') reads.push(node['Actual Rows']);
+      node.Plans?.forEach(walk);
+    };
+    walk((row!['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan);
+    assert.ok(reads.length > 0 && reads.every((n) => n <= 1), `rows per read: ${reads.join(', ')}`);
+    const ids = [new SecretBox(a).keyId, new SecretBox(b).keyId].sort();
+    const found = await cluster.cluster().sql<{ key_id: string }>(url, text, values);
+    assert.deepEqual(
+      found.map((r) => r.key_id),
+      ids,
+    );
+  },
+);
