@@ -1,5 +1,8 @@
 // Constants and small helpers shared by the benchmark's processes (the orchestrator and the servers it spawns).
 
+/** A failure the benchmark reports by its message alone (a bad option, a server that did not start). */
+export class BenchError extends Error {}
+
 /** The Slack apps registered with the benchmark's emulator: one per server under test, each with fixed credentials. */
 export const BENCH_APPS = {
   server: {
