@@ -20,6 +20,14 @@ export type Body =
   | { kind: 'none' };
 
 const BODY_LIMIT = 128 * 1024;
+const MAX_PARTS = 100;
+/** File parts (skipped unread) allowed in one multipart body. */
+const MAX_FILES = 10;
+/**
+ * The longest argument name, in bytes: Slack answers `invalid_arg_name` for "very long names" without saying how
+ * long; this is busboy's default `fieldNameSize`, which it applies to forms but not to multipart bodies.
+ */
+const MAX_ARG_NAME_BYTES = 100;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -49,14 +57,14 @@ export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
     done(null, { kind: 'other' } satisfies Body),
   );
   await app.register(fastifyMultipart, {
-    // A part is a file only when it says so with a filename (RFC 7578); files are skipped, never stored.
-    isPartAFile: (_field, _type, filename) => filename !== undefined,
+    // Every part comes as a stream of its raw bytes, so that a value is decoded strictly (busboy's own text fields
+    // turn bytes that are not UTF-8 into U+FFFD). A part is a file only when it says so with a filename (RFC 7578):
+    // multipartFields skips those unread.
+    isPartAFile: () => true,
     limits: {
-      fieldSize: BODY_LIMIT,
-      fields: 100,
       fileSize: BODY_LIMIT,
-      files: 10,
-      parts: 100,
+      files: MAX_PARTS,
+      parts: MAX_PARTS,
       headerPairs: 20,
     },
   });
@@ -114,8 +122,17 @@ export function queryFields(query: unknown): Fields {
   return fields;
 }
 
-/** Web API arguments from a POST body, with Slack's generic errors for bodies it cannot read. */
-export async function apiFields(request: FastifyRequest): Promise<ParsedFields> {
+/** Web API arguments: the query of a GET, or a POST's body, with Slack's generic errors for what it cannot read. */
+export async function apiArguments(request: FastifyRequest): Promise<ParsedFields> {
+  const parsed =
+    request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : await apiFields(request);
+  if (!parsed.ok) return parsed;
+  for (const name of parsed.fields.keys())
+    if (Buffer.byteLength(name) > MAX_ARG_NAME_BYTES) return { ok: false, error: 'invalid_arg_name' };
+  return parsed;
+}
+
+async function apiFields(request: FastifyRequest): Promise<ParsedFields> {
   const media = mediaType(request);
   const parsed = body(request);
   if (!media)
@@ -136,20 +153,30 @@ export async function apiFields(request: FastifyRequest): Promise<ParsedFields> 
   }
 }
 
-/** The text fields of a multipart/form-data body (file parts are drained and skipped), as `curl -F` sends them. */
+/**
+ * The text fields of a multipart/form-data body, as `curl -F` sends them, each value strictly decoded as UTF-8.
+ * File parts are drained and skipped. A name or value that is not UTF-8, a malformed body, or one over a limit
+ * (parts, files, a value's size) is a form Slack cannot read: invalid_form_data.
+ */
 async function multipartFields(request: FastifyRequest): Promise<ParsedFields> {
   const fields: Fields = new Map();
+  let files = 0;
   try {
     for await (const part of request.parts()) {
-      if (part.type === 'file') {
+      if (part.type !== 'file') continue; // every part is a file stream here (isPartAFile)
+      // Typed as a string, but busboy leaves it undefined for a part without one.
+      if ((part.filename as string | undefined) !== undefined) {
         part.file.resume();
+        if (++files > MAX_FILES) return { ok: false, error: 'invalid_form_data' };
         continue;
       }
-      if (part.valueTruncated) return { ok: false, error: 'invalid_form_data' };
-      if (!fields.has(part.fieldname)) fields.set(part.fieldname, String(part.value));
+      // busboy decodes a name's bytes leniently too: U+FFFD in it means they were not UTF-8.
+      const value = decodeUtf8(await part.toBuffer());
+      if (value === undefined || part.fieldname.includes('\uFFFD')) return { ok: false, error: 'invalid_form_data' };
+      if (!fields.has(part.fieldname)) fields.set(part.fieldname, value);
     }
   } catch {
-    // Malformed, or over a limit (parts, fields, files, sizes): Slack's answer for a form it cannot read.
+    // Malformed, or over a limit (parts, files, sizes): Slack's answer for a form it cannot read.
     return { ok: false, error: 'invalid_form_data' };
   }
   return { ok: true, fields };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiFields, queryFields, type Fields } from '../body.js';
+import { apiArguments, type Fields } from '../body.js';
 import { playFault } from '../faults.js';
 import type { EmulatorRouteOptions } from '../plugin.js';
 import { pkceError } from '../pkce.js';
@@ -21,8 +21,7 @@ export default async function apiRoutes(app: FastifyInstance, opts: EmulatorRout
         return { ok: false, error: 'unknown_method', req_method: method };
       // An injected fault comes first, before the body is even looked at, as when Slack itself has trouble.
       if (await playFault(emulator.takeFault(method), request, reply, closing)) return reply;
-      const parsed =
-        request.method === 'GET' ? { ok: true as const, fields: queryFields(request.query) } : await apiFields(request);
+      const parsed = await apiArguments(request);
       if (!parsed.ok) return { ok: false, error: parsed.error };
       if (method === 'oauth.v2.access') return oauthV2Access(emulator, request, parsed.fields);
       const answer = authTest(emulator, request, parsed.fields);
