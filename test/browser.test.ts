@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openServerStore, startServerProcess } from './helpers.js';
+import { launchChromium } from './support/chromium.js';
 
 // The install flow as a person does it: Debian's Chromium, the demo server (`npm start`), its built-in emulator.
 let browser: Browser;
@@ -9,19 +10,7 @@ let browser: Browser;
 const WAIT_CAP_MS = 120_000;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // playwright gives every launch a fresh --user-data-dir of its own
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => browser?.close());
 

@@ -1,20 +1,8 @@
 // The callback's `error` parameter is anyone's to write: only a Slack-shaped error code reaches the page.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
 import { startApp } from './helpers.js';
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: { logger: { ...loggerOptions('info'), stream } } };
-}
+import { captureLogs } from './support/logs.js';
 
 test('?error= shows Slack’s code when it looks like one, and otherwise only “Slack reported an error”', async (t) => {
   const logs = captureLogs();

@@ -1,22 +1,10 @@
 // Errors that Fastify or Node's HTTP parser raise before any route runs get the same treatment as every other
 // refusal: our page, our security headers, and one log line.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
 import { rawGet, rawRequest, type RawAnswer } from './raw-http.js';
 import { startApp } from './helpers.js';
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: { logger: { ...loggerOptions('info'), stream } } };
-}
+import { captureLogs } from './support/logs.js';
 
 function header(res: RawAnswer, name: string): string | undefined {
   return new RegExp(`\\r\\n${name}: ([^\\r]*)`, 'i').exec(res.text)?.[1];

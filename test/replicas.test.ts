@@ -12,25 +12,33 @@ import { at, consentVia, installAcross, replicas, startCountingEmulator } from '
 const pg = postgresForFile();
 const skip = pg.skip;
 
-async function readStore(t: TestContext, url: string, key: string) {
-  const store = await PostgresStore.open(
-    { url, poolSize: 2, connectTimeoutMs: 10_000 },
-    new SecretBox(Buffer.from(key, 'base64')),
-    () => {},
-  );
-  t.after(() => store.close());
-  return store;
+/**
+ * A new database, the counting emulator, and two replicas on it started together; `openStore()` opens the database as
+ * a third process would, to read what the replicas wrote.
+ */
+async function twoReplicas(t: TestContext) {
+  const emu = await startCountingEmulator(t);
+  const url = await pg.cluster().createDatabase();
+  const key = randomBytes(32).toString('base64');
+  const cluster = await replicas(emu, url, key);
+  const [a, b] = await Promise.all([cluster.start(t), cluster.start(t)]);
+  const openStore = async () => {
+    const opened = await PostgresStore.open(
+      { url, poolSize: 2, connectTimeoutMs: 10_000 },
+      new SecretBox(Buffer.from(key, 'base64')),
+      () => {},
+    );
+    t.after(() => opened.close());
+    return opened;
+  };
+  return { emu, url, cluster, a, b, openStore };
 }
 
 test(
   'replicas started together on an empty database all come up, apply each migration once and print one install URL',
   { skip },
   async (t) => {
-    const emu = await startCountingEmulator(t);
-    const url = await pg.cluster().createDatabase();
-    const key = randomBytes(32).toString('base64');
-    const cluster = await replicas(emu, url, key);
-    const [a, b] = await Promise.all([cluster.start(t), cluster.start(t)]);
+    const { url, cluster, a, b, openStore } = await twoReplicas(t);
     assert.equal(a.installUrl, b.installUrl, 'the generated install secret is created once');
     assert.match(a.installUrl, new RegExp(`^${cluster.publicUrl}/slack/install/[\\w-]{32}$`));
     const versions = await pg
@@ -39,7 +47,7 @@ test(
         url,
         'SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version',
       );
-    const store = await readStore(t, url, key);
+    const store = await openStore();
     assert.deepEqual(
       versions.map((v) => [v.version, Number(v.n)]),
       Array.from({ length: store.shippedVersion }, (_, i) => [i + 1, 1]),
@@ -52,18 +60,14 @@ test(
   'a flow that starts on one replica and comes back to the other completes; its test messages count on both',
   { skip },
   async (t) => {
-    const emu = await startCountingEmulator(t);
-    const url = await pg.cluster().createDatabase();
-    const key = randomBytes(32).toString('base64');
-    const cluster = await replicas(emu, url, key);
-    const [a, b] = await Promise.all([cluster.start(t), cluster.start(t)]);
+    const { a, b, openStore } = await twoReplicas(t);
 
     const { res, html, browser } = await installAcross(a, b);
     assert.equal(res.status, 200, html);
     const webhookUrl = webhookUrlFrom(html);
     const back = await installAcross(b, a);
     assert.equal(back.res.status, 200, back.html);
-    const store = await readStore(t, url, key);
+    const store = await openStore();
     assert.deepEqual(
       (await store.installations.list()).map((r) => r.webhookUrl),
       [webhookUrl, webhookUrlFrom(back.html)],
@@ -84,12 +88,8 @@ test(
   'one callback raced on two replicas: one landing page, one clear 4xx page, one row, one oauth.v2.access call',
   { skip },
   async (t) => {
-    const emu = await startCountingEmulator(t);
-    const url = await pg.cluster().createDatabase();
-    const key = randomBytes(32).toString('base64');
-    const cluster = await replicas(emu, url, key);
-    const [a, b] = await Promise.all([cluster.start(t), cluster.start(t)]);
-    const store = await readStore(t, url, key);
+    const { emu, a, b, openStore } = await twoReplicas(t);
+    const store = await openStore();
 
     for (let round = 1; round <= 3; round++) {
       const browser = new Browser();
@@ -110,11 +110,7 @@ test(
   'one replica SIGKILLed in the middle of a stream of installs: every landing page shown is stored, the other goes on',
   { skip },
   async (t) => {
-    const emu = await startCountingEmulator(t);
-    const url = await pg.cluster().createDatabase();
-    const key = randomBytes(32).toString('base64');
-    const cluster = await replicas(emu, url, key);
-    const [a, b] = await Promise.all([cluster.start(t), cluster.start(t)]);
+    const { a, b, openStore } = await twoReplicas(t);
 
     const shown: string[] = [];
     let killed: Promise<number | null> | undefined;
@@ -135,7 +131,7 @@ test(
     assert.ok(killed !== undefined, `${shown.length} installs completed`);
     await killed;
 
-    const stored = new Set((await (await readStore(t, url, key)).installations.list()).map((r) => r.webhookUrl));
+    const stored = new Set((await (await openStore()).installations.list()).map((r) => r.webhookUrl));
     for (const webhook of shown) assert.ok(stored.has(webhook), 'every landing page shown is stored');
     assert.ok(shown.length > 6, 'installs went on through the other replica');
     const after = await installAcross(b, b);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loggerOptions, safeUrl } from '../src/logger.js';
+import { safeUrl } from '../src/logger.js';
 import { stateCookieName } from '../src/slack/state-cookie.js';
 import {
   Browser,
@@ -14,20 +13,10 @@ import {
   TEST_APP,
   webhookUrlFrom,
 } from './helpers.js';
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: { logger: { ...loggerOptions('trace'), stream } } };
-}
+import { captureLogs } from './support/logs.js';
 
 test('no log line holds a webhook URL, a token, an OAuth code, a state, the client secret or the install secret', async (t) => {
-  const logs = captureLogs();
+  const logs = captureLogs('trace');
   const emu = await startEmulator(t);
   const { app, url } = await startApp(t, { LOG_LEVEL: 'trace' }, { emu, logger: logs.logger });
   const secrets: string[] = [INSTALL_SECRET, TEST_APP.clientSecret];
@@ -154,7 +143,7 @@ test('a state stays used across a restart of the server', async (t) => {
 });
 
 test('failed requests are limited per address; the client is logged once; good installs are not counted', async (t) => {
-  const logs = captureLogs();
+  const logs = captureLogs('trace');
   const { app, url } = await startApp(t, { RATE_LIMIT_FAILURES: '5', LOG_LEVEL: 'info' }, { logger: logs.logger });
   for (let i = 0; i < 10; i++)
     assert.equal((await install(new Browser(), app.installUrl)).res.status, 200, 'successes do not count');
