@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SessionRefusal, TestResult } from './types.js';
+import type { LandingSession, SessionRefusal, TestResult } from './types.js';
 
 // The rules of the landing page's session, the same for both databases; each store keeps only the hashes.
 
@@ -46,6 +46,29 @@ export function parseTest(text: string | null): TestResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A session's row as both databases return it (PostgreSQL's bigints come as text), joined to its installation. */
+export interface SessionRow {
+  installation_id: number | string;
+  landing_id: string | null;
+  expires_at: number | string;
+  uses: number | string;
+  state_nonce: string | null;
+  last_test: string | null;
+}
+
+/** The landing session a row describes; undefined without a row, or for an installation with no landing page. */
+export function sessionFromRow(row: SessionRow | undefined): LandingSession | undefined {
+  if (row?.landing_id == null) return undefined;
+  return {
+    installationId: Number(row.installation_id),
+    landingId: row.landing_id,
+    expiresAt: Number(row.expires_at),
+    uses: Number(row.uses),
+    stateNonce: row.state_nonce,
+    lastTest: parseTest(row.last_test),
+  };
 }
 
 /** Why a stored session cannot send (before its use is counted), or undefined when it can. */

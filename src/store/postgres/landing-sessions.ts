@@ -3,7 +3,7 @@ import {
   LANDING_SESSION_MAX_USES,
   LANDING_SESSION_PRUNE_MS,
   newSession,
-  parseTest,
+  sessionFromRow,
   refusal,
   sessionHash,
 } from '../landing-sessions.js';
@@ -77,15 +77,7 @@ export class PostgresLandingSessions implements LandingSessions {
 
   async find(session: string): Promise<LandingSession | undefined> {
     const [row] = await this.#db.query<Row>(FIND, [sessionHash(session)]);
-    if (row?.landing_id == null) return undefined;
-    return {
-      installationId: Number(row.installation_id),
-      landingId: row.landing_id,
-      expiresAt: Number(row.expires_at),
-      uses: Number(row.uses),
-      stateNonce: row.state_nonce,
-      lastTest: parseTest(row.last_test),
-    };
+    return sessionFromRow(row);
   }
 
   async use(

@@ -2,7 +2,7 @@ import {
   LANDING_SESSION_MAX_USES,
   LANDING_SESSION_PRUNE_MS,
   newSession,
-  parseTest,
+  sessionFromRow,
   refusal,
   sessionHash,
 } from '../landing-sessions.js';
@@ -70,15 +70,7 @@ export class SqliteLandingSessions implements LandingSessions {
 
   async find(session: string): Promise<LandingSession | undefined> {
     const row = this.#find.get(sessionHash(session));
-    if (row?.landing_id == null) return undefined;
-    return {
-      installationId: row.installation_id,
-      landingId: row.landing_id,
-      expiresAt: row.expires_at,
-      uses: row.uses,
-      stateNonce: row.state_nonce,
-      lastTest: parseTest(row.last_test),
-    };
+    return sessionFromRow(row);
   }
 
   async use(
