@@ -70,48 +70,56 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-test('npm run dev serves in demo mode, restarts with a changed source, and leaves no process behind on Ctrl-C', async (t) => {
-  const dir = tempDir(t);
-  for (const entry of PROJECT) cpSync(join(root, entry), join(dir, entry), { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const port = await freePort();
-  // No Slack credentials, so demo mode; nothing from the environment of the test run reaches the server's config.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir };
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-  // Its own process group, so that the test can tell whether anything it started (tsc, node --watch, the server
-  // node --watch runs) is still there, and kill them all if the test fails half-way.
-  const dev = spawn(process.execPath, ['scripts/dev.js'], { cwd: dir, env, detached: true, stdio: 'pipe' });
-  const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
-  t.after(() => {
-    if (groupAlive(dev.pid!)) process.kill(-dev.pid!, 'SIGKILL');
-  });
-  const output = new Output(dev);
+// Only a hung run reaches the cap (a loaded machine makes the builds slower, never a failure); the group is then
+// killed by t.after.
+const CAP_MS = 10 * 60_000;
 
-  // The first answer: the server says where it listens, and answers there.
-  const listening = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/;
-  const first = await output.next(listening, 0);
-  const url = listening.exec(output.lines[first]!)![1]!;
-  assert.equal(url, `http://127.0.0.1:${port}`);
-  assert.equal(await health(url), 'ok');
-  assert.match(output.lines.join('\n'), /DEMO MODE: .*built-in Slack emulator/, 'demo mode, said at start-up');
-  // tsc watches the sources only once its first pass is done: change one after that.
-  await output.next(/Watching for file changes/, 0);
+test(
+  'npm run dev serves in demo mode, restarts with a changed source, and leaves no process behind on Ctrl-C',
+  { timeout: CAP_MS },
+  async (t) => {
+    const dir = tempDir(t);
+    for (const entry of PROJECT) cpSync(join(root, entry), join(dir, entry), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const port = await freePort();
+    // No Slack credentials, so demo mode; nothing from the environment of the test run reaches the server's config.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir };
+    Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    // Its own process group, so that the test can tell whether anything it started (tsc, node --watch, the server
+    // node --watch runs) is still there, and kill them all if the test fails half-way.
+    const dev = spawn(process.execPath, ['scripts/dev.js'], { cwd: dir, env, detached: true, stdio: 'pipe' });
+    const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
+    t.after(() => {
+      if (groupAlive(dev.pid!)) process.kill(-dev.pid!, 'SIGKILL');
+    });
+    const output = new Output(dev);
 
-  const route = join(dir, 'src', 'routes', 'healthz.ts');
-  const source = readFileSync(route, 'utf8');
-  assert.ok(source.includes("status: ok ? 'ok' : 'unavailable'"));
-  const mark = output.lines.length;
-  writeFileSync(route, source.replace("status: ok ? 'ok' : 'unavailable'", "status: ok ? 'rebuilt' : 'unavailable'"));
-  // Each start after the change says so; the first one serving the new code ends the wait. (A restart may come
-  // half-way through tsc's writes and be followed by another: the loop waits for that one too.)
-  for (let from = mark; ;) {
-    const line = await output.next(listening, from);
-    if ((await health(url)) === 'rebuilt') break;
-    from = line + 1;
-  }
+    // The first answer: the server says where it listens, and answers there.
+    const listening = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/;
+    const first = await output.next(listening, 0);
+    const url = listening.exec(output.lines[first]!)![1]!;
+    assert.equal(url, `http://127.0.0.1:${port}`);
+    assert.equal(await health(url), 'ok');
+    assert.match(output.lines.join('\n'), /DEMO MODE: .*built-in Slack emulator/, 'demo mode, said at start-up');
+    // tsc watches the sources only once its first pass is done: change one after that.
+    await output.next(/Watching for file changes/, 0);
 
-  process.kill(dev.pid!, 'SIGINT');
-  assert.equal(await exited, 0, output.lines.join('\n'));
-  assert.equal(groupAlive(dev.pid!), false, 'tsc, node --watch and the server all ended with npm run dev');
-  assert.equal(await health(url), undefined, 'nothing answers any more');
-});
+    const route = join(dir, 'src', 'routes', 'healthz.ts');
+    const source = readFileSync(route, 'utf8');
+    assert.ok(source.includes("status: ok ? 'ok' : 'unavailable'"));
+    const mark = output.lines.length;
+    writeFileSync(route, source.replace("status: ok ? 'ok' : 'unavailable'", "status: ok ? 'rebuilt' : 'unavailable'"));
+    // Each start after the change says so; the first one serving the new code ends the wait. (A restart may come
+    // half-way through tsc's writes and be followed by another: the loop waits for that one too.)
+    for (let from = mark; ;) {
+      const line = await output.next(listening, from);
+      if ((await health(url)) === 'rebuilt') break;
+      from = line + 1;
+    }
+
+    process.kill(dev.pid!, 'SIGINT');
+    assert.equal(await exited, 0, output.lines.join('\n'));
+    assert.equal(groupAlive(dev.pid!), false, 'tsc, node --watch and the server all ended with npm run dev');
+    assert.equal(await health(url), undefined, 'nothing answers any more');
+  },
+);
