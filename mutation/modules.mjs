@@ -25,15 +25,15 @@ export const modules = {
     mutate: ['src/plugins/guess-limit.ts'],
     tests: ['guess-limit', 'guess-limit-window'],
   },
+  'slack-events': {
+    mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
+    tests: ['events', 'events-replay', 'org-events', 'slack-events-route', 'event-installation'],
+  },
 };
 
 // Measured but not yet at 90%: run by name (`npm run test:mutation -- slack-events`), not part of the default run
 // (and so not of CI) until their survivors are killed.
 export const pending = {
-  'slack-events': {
-    mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
-    tests: ['events', 'events-replay', 'org-events', 'slack-events-route', 'event-installation'],
-  },
   'oauth-redirect': {
     mutate: ['src/routes/oauth-redirect.ts'],
     tests: [
