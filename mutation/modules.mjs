@@ -29,11 +29,6 @@ export const modules = {
     mutate: ['src/routes/slack-events.ts', 'src/slack/event-context.ts'],
     tests: ['events', 'events-replay', 'org-events', 'slack-events-route', 'event-installation'],
   },
-};
-
-// Measured but not yet at 90%: run by name (`npm run test:mutation -- slack-events`), not part of the default run
-// (and so not of CI) until their survivors are killed.
-export const pending = {
   'oauth-redirect': {
     mutate: ['src/routes/oauth-redirect.ts'],
     tests: [
@@ -46,9 +41,15 @@ export const pending = {
       'landing-page',
       'guess-limit',
       'oauth-callback-pages',
+      'oauth-callback-used',
     ],
   },
 };
+
+// Measured but not yet at 90%: run by name (`npm run test:mutation -- NAME`), not part of the default run (and so
+// not of CI) until their survivors are killed. None at the moment; a module newly put under test starts here.
+/** @type {Record<string, { mutate: string[], tests: string[] }>} */
+export const pending = {};
 
 /**
  * Where a module's incremental result is kept: committed under mutation/incremental/ for the modules CI enforces,

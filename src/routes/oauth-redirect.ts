@@ -114,11 +114,10 @@ export default async function oauthRedirectRoute(
   async function usedCallback(request: FastifyRequest, reply: FastifyReply, state: string, issued: boolean) {
     const value = cookieValue(request, landingCookieName(config.publicUrl));
     const session = value === undefined ? undefined : await app.store.landingSessions.find(value);
-    const nonce = app.store.oauthStates.nonceOf(state);
+    // A session records the nonce of the state that completed its install (null for sessions made otherwise).
     if (
       session !== undefined &&
-      nonce !== undefined &&
-      session.stateNonce === nonce &&
+      session.stateNonce === app.store.oauthStates.nonceOf(state) &&
       session.expiresAt > Date.now()
     ) {
       request.outcome = { event: 'install shown again', reason: 'state_used_same_browser' };
