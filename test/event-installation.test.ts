@@ -2,43 +2,21 @@
 // the envelope's team_id and enterprise_id, as in a shared channel, where the envelope names the workspace the
 // event happened in. Bodies are Slack's published samples (test/fixtures/slack/) with their ids swapped.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
 import { Browser, install, startApp, TEST_APP } from './helpers.js';
-import { fixture, type Json } from './slack-fixtures.js';
+import { fixture, replayed, type Json } from './slack-fixtures.js';
+import { captureLogs, requestLines } from './support/logs.js';
 
 const ORG = 'E0INITECH1';
 const GRID_TEAM = 'T0INITECH1';
 const ACME = 'T0ACME0001';
 
-function swapped(name: string, ids: Record<string, string>): Record<string, Json> {
-  const swap = (value: Json): Json =>
-    typeof value === 'string'
-      ? (ids[value] ?? value)
-      : Array.isArray(value)
-        ? value.map(swap)
-        : value !== null && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]))
-          : value;
-  return { ...(swap(fixture(name)) as Record<string, Json>), event_time: Math.floor(Date.now() / 1000) };
-}
+const swapped = (name: string, ids: Record<string, string>) => replayed(fixture(name), ids);
 
 /** One org-wide install, one in a workspace of that org, one in a workspace outside it; the request log. */
 async function installThree(t: TestContext) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const running = await startApp(
-    t,
-    { LOG_LEVEL: 'info' },
-    { logger: { logger: { ...loggerOptions('info'), stream } } },
-  );
+  const logs = captureLogs('info');
+  const running = await startApp(t, { LOG_LEVEL: 'info' }, { logger: logs.logger });
   const browser = new Browser();
   const orgWide = { team: GRID_TEAM, tamper: (f: Record<string, string>) => void (f.install_on = 'organization') };
   await install(browser, running.app.installUrl, orgWide);
@@ -58,7 +36,7 @@ async function installThree(t: TestContext) {
   };
   const send = async (body: Record<string, Json>) => {
     assert.equal((await running.emu.emulator.sendEvent(TEST_APP.appId, body)).status, 200);
-    return lines.filter((l) => l.msg === 'request' && l.url === '/slack/events').at(-1)!;
+    return requestLines(logs.lines, '/slack/events').at(-1)!;
   };
   return { left, send };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Browser, install, startApp, TEST_APP, type RunningApp } from './helpers.js';
-import { fixture, type Json } from './slack-fixtures.js';
+import { fixture, replayed, type Json } from './slack-fixtures.js';
 
 // Slack's published event envelopes (test/fixtures/slack/SOURCES.md), replayed through the server with only their
 // ids swapped for the emulator's and event_time set to now (installs made after an event are not its subject).
@@ -9,18 +9,6 @@ import { fixture, type Json } from './slack-fixtures.js';
 const ORG = 'E0INITECH1';
 const GRID_TEAM = 'T0INITECH1';
 const GRID_USER = 'W0INITECH1';
-
-function replay(sample: Record<string, Json>, ids: Record<string, string>): Record<string, Json> {
-  const swap = (value: Json): Json =>
-    typeof value === 'string'
-      ? (ids[value] ?? value)
-      : Array.isArray(value)
-        ? value.map(swap)
-        : value !== null && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]))
-          : value;
-  return { ...(swap(sample) as Record<string, Json>), event_time: Math.floor(Date.now() / 1000) };
-}
 
 async function send(running: RunningApp, body: Record<string, Json>): Promise<void> {
   const answer = await running.emu.emulator.sendEvent(TEST_APP.appId, body);
@@ -47,7 +35,7 @@ async function installThree(t: TestContext) {
 
 test('Slack’s org-wide app_uninstalled (enterprise_id, no team_id) revokes the org-wide install only', async (t) => {
   const { running, org, grid, acme, active } = await installThree(t);
-  await send(running, replay(fixture('events/app_uninstalled.org.json'), { E111: ORG, A111: TEST_APP.appId }));
+  await send(running, replayed(fixture('events/app_uninstalled.org.json'), { E111: ORG, A111: TEST_APP.appId }));
   assert.deepEqual(await active(), [grid.id, acme.id].sort());
   const revoked = (await running.app.store.installations.get(org.id))!;
   assert.equal(revoked.revokedReason, 'app_uninstalled');
@@ -57,7 +45,11 @@ test('Slack’s Grid-workspace app_uninstalled (team_id and enterprise_id) revok
   const { running, org, acme, active } = await installThree(t);
   await send(
     running,
-    replay(fixture('events/app_uninstalled.grid-workspace.json'), { T111: GRID_TEAM, E111: ORG, A111: TEST_APP.appId }),
+    replayed(fixture('events/app_uninstalled.grid-workspace.json'), {
+      T111: GRID_TEAM,
+      E111: ORG,
+      A111: TEST_APP.appId,
+    }),
   );
   assert.deepEqual(await active(), [org.id, acme.id].sort());
 });
@@ -66,7 +58,7 @@ test('Slack’s workspace app_uninstalled revokes that workspace’s installs on
   const { running, org, grid, active } = await installThree(t);
   await send(
     running,
-    replay(fixture('events/app_uninstalled.json'), { TXXXXXXXX: 'T0ACME0001', AXXXXXXXXX: TEST_APP.appId }),
+    replayed(fixture('events/app_uninstalled.json'), { TXXXXXXXX: 'T0ACME0001', AXXXXXXXXX: TEST_APP.appId }),
   );
   assert.deepEqual(await active(), [org.id, grid.id].sort());
 });
@@ -76,7 +68,7 @@ test('authorizations[] is read before team_id: an org-wide authorization revokes
   // bolt-python's org-app envelope: top-level team_id T111, but authorizations[0] is the org-wide install
   // (team_id null, is_enterprise_install true). Only its inner event is swapped for app_uninstalled.
   const sample = fixture('events/app_home_opened.org.json');
-  const body = replay(sample, { T111: GRID_TEAM, E111: ORG, A111: TEST_APP.appId });
+  const body = replayed(sample, { T111: GRID_TEAM, E111: ORG, A111: TEST_APP.appId });
   await send(running, { ...body, event: { type: 'app_uninstalled' } });
   assert.deepEqual(await active(), [grid.id, acme.id].sort());
 });
@@ -85,7 +77,7 @@ test('Slack’s org tokens_revoked names the installer: the org-wide install goe
   const { running, grid, acme, active } = await installThree(t);
   await send(
     running,
-    replay(fixture('events/tokens_revoked.org.json'), {
+    replayed(fixture('events/tokens_revoked.org.json'), {
       E111: ORG,
       A111: TEST_APP.appId,
       W111: GRID_USER,
@@ -99,7 +91,7 @@ test('Slack’s Grid-workspace tokens_revoked for a bot user revokes that worksp
   const { running, org, grid, acme, active } = await installThree(t);
   await send(
     running,
-    replay(fixture('events/tokens_revoked.grid-workspace.bot.json'), {
+    replayed(fixture('events/tokens_revoked.grid-workspace.bot.json'), {
       T111: GRID_TEAM,
       E111: ORG,
       A111: TEST_APP.appId,

@@ -2,13 +2,12 @@
 // envelopes and event types it does not handle, event_id limits, a failed delivery retried, and what each request
 // leaves in the log (its outcome) and in /metrics. Bodies are Slack's published samples (test/fixtures/slack/).
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
 import { slackSignature } from '../src/slack/signature.js';
 import { StoreUnavailableError } from '../src/store/errors.js';
 import { Browser, install, startApp, TEST_APP } from './helpers.js';
-import { fixture, type Json } from './slack-fixtures.js';
+import { fixture, replayed } from './slack-fixtures.js';
+import { captureLogs, requestLines } from './support/logs.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const ACME = 'T0ACME0001';
@@ -16,18 +15,11 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** The server, its request log lines as objects, and a signed POST of exact bytes. */
 async function events(t: TestContext) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const logs = captureLogs('info');
   const running = await startApp(
     t,
     { LOG_LEVEL: 'info', METRICS_ENABLED: 'true', METRICS_TOKEN },
-    { logger: { logger: { ...loggerOptions('info'), stream } } },
+    { logger: logs.logger },
   );
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${running.url}/slack/events`, {
@@ -41,7 +33,7 @@ async function events(t: TestContext) {
       'x-slack-signature': slackSignature(secret, String(timestamp), body),
     });
   /** The log line of the last request to /slack/events. */
-  const outcome = () => lines.filter((l) => l.msg === 'request' && l.url === '/slack/events').at(-1);
+  const outcome = () => requestLines(logs.lines, '/slack/events').at(-1);
   const counted = async (type: string) => {
     const res = await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     const line = new RegExp(`^slack_webhook_installer_events_received_total\\{type="${type}"\\} (\\d+)$`, 'm');
@@ -51,17 +43,7 @@ async function events(t: TestContext) {
 }
 
 /** Slack's sample with its placeholder ids swapped for the test's, dated now. */
-function sample(name: string, ids: Record<string, string>): Record<string, Json> {
-  const swap = (value: Json): Json =>
-    typeof value === 'string'
-      ? (ids[value] ?? value)
-      : Array.isArray(value)
-        ? value.map(swap)
-        : value !== null && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]))
-          : value;
-  return { ...(swap(fixture(name)) as Record<string, Json>), event_time: now() };
-}
+const sample = (name: string, ids: Record<string, string>) => replayed(fixture(name), ids);
 
 test('a missing, malformed, stale or future timestamp, or a wrong signature, gets an empty 401 logged as such', async (t) => {
   const { app, post, signed, outcome } = await events(t);

@@ -9,6 +9,22 @@ export function fixture(name: string): Record<string, Json> {
   return JSON.parse(readFileSync(new URL(name, ROOT), 'utf8')) as Record<string, Json>;
 }
 
+/**
+ * A sample replayed as a request of this test: its placeholder ids swapped for the test's (`ids` maps each to its
+ * stand-in, at any depth) and `event_time` set to now, since installs made after an event are not its subject.
+ */
+export function replayed(sample: Record<string, Json>, ids: Record<string, string>): Record<string, Json> {
+  const swap = (value: Json): Json =>
+    typeof value === 'string'
+      ? (ids[value] ?? value)
+      : Array.isArray(value)
+        ? value.map(swap)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]))
+          : value;
+  return { ...(swap(sample) as Record<string, Json>), event_time: Math.floor(Date.now() / 1000) };
+}
+
 function kind(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }

@@ -13,3 +13,10 @@ export function captureLogs(level: Parameters<typeof loggerOptions>[0] = 'info')
   });
   return { lines, logger: { logger: { ...loggerOptions(level), stream } } };
 }
+
+/** The request log lines (one per request, parsed) for `url`, oldest first. */
+export function requestLines(lines: readonly string[], url: string): Record<string, unknown>[] {
+  return lines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.msg === 'request' && line.url === url);
+}
