@@ -1,8 +1,8 @@
 // What both databases share about the installations table: which columns are sealed, under which associated data,
 // and how a row maps to a record and back. Each implementation only moves rows in and out.
 import type { Installation } from '@slack/oauth';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { InstallationRecord } from './types.js';
+import { KeyError, type SecretBox } from '../crypto/secret-box.js';
+import type { InstallationRecord, Store } from './types.js';
 
 /**
  * One row of `installations` as a driver returns it. Times are milliseconds since the epoch in both databases;
@@ -266,4 +266,21 @@ export function rowToInstallation(row: InstallationRow, box: SecretBox): Install
   for (const part of [installation.user, installation.bot ?? {}] as Array<Record<string, unknown>>)
     for (const key of Object.keys(part)) if (part[key] === undefined) delete part[key];
   return installation;
+}
+
+/**
+ * What every store does at start-up, whichever the database: refuses rows sealed under a key it was not given (they
+ * could not be read), then seals the rows and values written before encryption existed.
+ */
+export async function adoptStoredKeys(store: Pick<Store, 'installations' | 'settings'>): Promise<void> {
+  const unknown = [
+    ...new Set([...(await store.installations.unknownKeyIds()), ...(await store.settings.unknownKeyIds())]),
+  ];
+  if (unknown.length > 0) {
+    throw new KeyError(
+      `installations or settings are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
+    );
+  }
+  await store.installations.resealPlaintext();
+  await store.settings.resealPlaintext();
 }

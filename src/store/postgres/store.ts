@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Installation } from '@slack/oauth';
 import type { PostgresConfig } from '../../config.js';
-import { KeyError, type SecretBox } from '../../crypto/secret-box.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { shippedMigrations } from '../migrations.js';
+import { adoptStoredKeys } from '../sealing.js';
 import type { RecordedInstall, StateClaim, Store } from '../types.js';
 import { connect, migrate, schemaVersion, type ConnectionErrorLog, type Pg } from './database.js';
 import { PostgresInstallations } from './installations.js';
@@ -41,16 +42,7 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(await connect(config, log), box);
     try {
       await migrate(store.db);
-      const unknown = [
-        ...new Set([...(await store.installations.unknownKeyIds()), ...(await store.settings.unknownKeyIds())]),
-      ];
-      if (unknown.length > 0) {
-        throw new KeyError(
-          `installations are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
-        );
-      }
-      await store.installations.resealPlaintext();
-      await store.settings.resealPlaintext();
+      await adoptStoredKeys(store);
     } catch (err) {
       await store.close();
       throw err;

@@ -1,7 +1,8 @@
 import type { Installation } from '@slack/oauth';
 import { randomBytes } from 'node:crypto';
-import { KeyError, type SecretBox } from '../../crypto/secret-box.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { shippedMigrations } from '../migrations.js';
+import { adoptStoredKeys } from '../sealing.js';
 import { StateError } from '../oauth-states.js';
 import type { RecordedInstall, StateClaim, Store } from '../types.js';
 import { openDatabase, type Db } from './database.js';
@@ -54,16 +55,7 @@ export class SqliteStore implements Store {
   static async open(path: string, box: SecretBox): Promise<SqliteStore> {
     const store = new SqliteStore(openDatabase(path), box);
     try {
-      const unknown = [
-        ...new Set([...(await store.installations.unknownKeyIds()), ...(await store.settings.unknownKeyIds())]),
-      ];
-      if (unknown.length > 0) {
-        throw new KeyError(
-          `installations or settings are sealed under key id ${unknown.join(', ')}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_OLD`,
-        );
-      }
-      await store.installations.resealPlaintext();
-      await store.settings.resealPlaintext();
+      await adoptStoredKeys(store);
     } catch (err) {
       await store.close();
       throw err;
