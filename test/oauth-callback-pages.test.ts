@@ -2,30 +2,18 @@
 // is offered (only to the browser that holds this flow's cookie), the state cookie cleared, what is logged and
 // counted, which failures count as guesses, and a database that fails at either of its two steps.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { loggerOptions } from '../src/logger.js';
 import { StoreUnavailableError } from '../src/store/errors.js';
 import { StateError } from '../src/store/oauth-states.js';
+import { captureJsonLogs } from './support/logs.js';
 import { Browser, consent, install, startApp } from './helpers.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const HINT = 'To try again, open the install link you were given.';
 
 async function server(t: TestContext, env: Record<string, string> = {}) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const running = await startApp(
-    t,
-    { LOG_LEVEL: 'info', METRICS_ENABLED: 'true', METRICS_TOKEN, ...env },
-    { logger: { logger: { ...loggerOptions('info'), stream } } },
-  );
+  const { lines, logger } = captureJsonLogs('info');
+  const running = await startApp(t, { LOG_LEVEL: 'info', METRICS_ENABLED: 'true', METRICS_TOKEN, ...env }, { logger });
   /** The log line of the last callback. */
   const logged = () =>
     lines.filter((l) => l.msg === 'request' && String(l.url).startsWith('/slack/oauth_redirect')).at(-1)!;

@@ -2,27 +2,15 @@
 // of that very install, while the session lasts (to its millisecond); any other browser or session is told the
 // link was already used. Also the pages of the two refusals landing-page.test.ts does not name.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { landingCookieName } from '../src/landing.js';
-import { loggerOptions } from '../src/logger.js';
 import { LANDING_SESSION_TTL_MS } from '../src/store/landing-sessions.js';
+import { captureJsonLogs } from './support/logs.js';
 import { Browser, install, startApp } from './helpers.js';
 
 async function server(t: TestContext, env: Record<string, string> = {}) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const running = await startApp(
-    t,
-    { LOG_LEVEL: 'info', ...env },
-    { logger: { logger: { ...loggerOptions('info'), stream } } },
-  );
+  const { lines, logger } = captureJsonLogs('info');
+  const running = await startApp(t, { LOG_LEVEL: 'info', ...env }, { logger });
   const logged = () =>
     lines.filter((l) => l.msg === 'request' && String(l.url).startsWith('/slack/oauth_redirect')).at(-1)!;
   const title = (html: string) => /<h1 id="title">([^<]*)<\/h1>/.exec(html)?.[1];

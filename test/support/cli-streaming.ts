@@ -1,8 +1,9 @@
 // The streaming CLI's behaviour checks, run against a database of a few thousand installations on SQLite
 // (test/cli-streaming.test.ts) and on PostgreSQL (test/cli-streaming-postgres.test.ts): streamed output equals the
-// all-at-once output, and paging with --limit/--after visits every installation once. Nothing is judged by time.
+// all-at-once output, paging with --limit/--after visits every installation once, and a reader that goes away ends
+// an export quietly. Nothing is judged by time.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { teamId } from '../../bench/scale-rows.js';
 import { installationsTable, toCsv, toJson, toView, type InstallationView } from '../../src/cli/format.js';
@@ -95,4 +96,18 @@ export function pagingVisitsEveryRowOnce(dir: string, env: Record<string, string
       [...new Set(seen)].sort((a, b) => a - b),
     );
   }
+}
+
+/** `export | head`: the reader goes away after the first chunk; the export ends at once, quietly, with exit 0. */
+export async function exportToGoneReaderEndsQuietly(dir: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, 'export', '--format', 'ndjson'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, '');
 }
